@@ -1,0 +1,129 @@
+import type { Direction, FlowRecord } from "../core/index.ts";
+
+/**
+ * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
+ * (`storage/duckdb`, later `storage/clickhouse`) implement it; only `services/` constructs one.
+ */
+
+/** A half-open time range `[fromMs, toMs)` in epoch milliseconds, on the flow's end time. */
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+/** Volume of a set of flows. `bytes` and `packets` are sampling-scaled; `flows` counts records. */
+export interface Totals {
+  bytes: number;
+  packets: number;
+  flows: number;
+}
+
+export const METRICS = ["bytes", "packets", "flows"] as const;
+export type Metric = (typeof METRICS)[number];
+
+/**
+ * Dimensions a top-N can group by. Tag dimensions are `src.tag.<key>` / `dst.tag.<key>` with
+ * a tag key made of letters, digits, `_` and `-`.
+ */
+export const FIXED_DIMENSIONS = [
+  "src.addr",
+  "dst.addr",
+  "src.port",
+  "dst.port",
+  "proto",
+  "exporter",
+  "in.if",
+  "out.if",
+  "src.net",
+  "dst.net",
+  "direction",
+  "direction.source",
+  "locality",
+  "ip.version",
+  "src.as",
+  "dst.as",
+] as const;
+export type FixedDimension = (typeof FIXED_DIMENSIONS)[number];
+export type TagDimension = `src.tag.${string}` | `dst.tag.${string}`;
+export type Dimension = FixedDimension | TagDimension;
+
+const TAG_DIMENSION = /^(src|dst)\.tag\.[A-Za-z0-9_-]{1,64}$/;
+
+export function isDimension(value: string): value is Dimension {
+  return (FIXED_DIMENSIONS as readonly string[]).includes(value) || TAG_DIMENSION.test(value);
+}
+
+/** Restricts a query; the filter language of a later issue replaces this with an AST. */
+export interface FlowFilter {
+  direction?: Direction;
+}
+
+export interface SummaryQuery {
+  /** Omitted bounds default to the first / last stored flow. */
+  range: Partial<TimeRange>;
+  filter?: FlowFilter;
+}
+
+export interface SummaryResult {
+  /** The range actually covered: the requested bounds, or the stored data's when omitted. */
+  range: TimeRange | null;
+  directions: Record<Direction, Totals>;
+  total: Totals;
+}
+
+export interface TopQuery {
+  range: Partial<TimeRange>;
+  by: Dimension;
+  metric: Metric;
+  /** Number of rows before the rest is folded into `other`. */
+  limit: number;
+  filter?: FlowFilter;
+}
+
+export interface TopRow extends Totals {
+  key: string;
+}
+
+export interface TopResult {
+  range: TimeRange | null;
+  by: Dimension;
+  metric: Metric;
+  rows: TopRow[];
+  /** Everything outside the top `limit` rows, folded. */
+  other: Totals;
+  total: Totals;
+}
+
+export interface TimeseriesQuery {
+  range: Partial<TimeRange>;
+  /** Bucket width; the store aligns buckets on multiples of it since the epoch. */
+  stepMs: number;
+  metric: Metric;
+  filter?: FlowFilter;
+}
+
+export interface TimeseriesPoint {
+  /** Bucket start, epoch ms. */
+  timeMs: number;
+  byDirection: Record<Direction, number>;
+}
+
+export interface TimeseriesResult {
+  range: TimeRange | null;
+  stepMs: number;
+  metric: Metric;
+  /** Every bucket of the range in order, zero-filled. */
+  points: TimeseriesPoint[];
+}
+
+export interface FlowStore {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Appends a batch durably: when the promise resolves, the rows are committed. */
+  append(records: readonly FlowRecord[]): Promise<void>;
+  summary(query: SummaryQuery): Promise<SummaryResult>;
+  top(query: TopQuery): Promise<TopResult>;
+  timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;
+  /** First and last stored flow end times, or null when the store is empty. */
+  dataRange(): Promise<TimeRange | null>;
+}
