@@ -4,3 +4,4 @@ export * from "./flow.ts";
 export * from "./issues.ts";
 export * from "./locality.ts";
 export * from "./time.ts";
+export * from "./ip.ts";
