@@ -81,7 +81,7 @@ export function parseIpv6Groups(text: string): number[] | undefined {
 export function formatIpv6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLength = 0;
-  for (let index = 0; index < 8; ) {
+  for (let index = 0; index < 8;) {
     if (groups[index] !== 0) {
       index++;
       continue;
@@ -155,4 +155,79 @@ export function canonicalIp(text: string): string | undefined {
   if (v4 >= 0) return formatIpv4(v4);
   const groups = parseIpv6Groups(text);
   return groups === undefined ? undefined : formatIpv6Groups(groups);
+}
+
+// Scratch groups for parseIpv6ToWords: module-level so the hot path allocates nothing (Node runs
+// this synchronously on one thread, so no caller can observe another's partial state).
+const ipv6Scratch = new Uint16Array(8);
+
+/**
+ * Parses IPv6 text into four unsigned 32-bit words (most significant first) written into `out`
+ * (length ≥ 4), and returns whether the text was an address. Accepts exactly what
+ * `parseIpv6Groups` accepts, but without a regular expression and without allocating, except
+ * for the rare embedded IPv4 tail (`::ffff:192.0.2.1`). Classification of IPv6 flows uses it.
+ */
+export function parseIpv6ToWords(text: string, out: Uint32Array): boolean {
+  const length = text.length;
+  if (length < 2 || length > 45) return false;
+  let count = 0;
+  let gap = -1;
+  let index = 0;
+  if (text.charCodeAt(0) === 58 /* : */) {
+    if (text.charCodeAt(1) !== 58) return false;
+    gap = 0;
+    index = 2;
+  }
+  while (index < length) {
+    const start = index;
+    let value = 0;
+    let digits = 0;
+    while (index < length) {
+      const code = text.charCodeAt(index);
+      let digit: number;
+      if (code >= 48 && code <= 57) digit = code - 48;
+      else if (code >= 97 && code <= 102) digit = code - 87;
+      else if (code >= 65 && code <= 70) digit = code - 55;
+      else break;
+      if (++digits > 4) return false;
+      value = value * 16 + digit;
+      index++;
+    }
+    if (index < length && text.charCodeAt(index) === 46 /* . */) {
+      // RFC 4291 §2.2 form 3: an IPv4 dotted quad may only end the address.
+      if (count > 6) return false;
+      const v4 = parseIpv4ToU32(text.slice(start));
+      if (v4 < 0) return false;
+      ipv6Scratch[count++] = v4 >>> 16;
+      ipv6Scratch[count++] = v4 & 0xffff;
+      break;
+    }
+    if (digits === 0 || count === 8) return false;
+    ipv6Scratch[count++] = value;
+    if (index === length) break;
+    if (text.charCodeAt(index) !== 58) return false;
+    index++;
+    if (index < length && text.charCodeAt(index) === 58) {
+      if (gap !== -1) return false;
+      gap = count;
+      index++;
+    } else if (index === length) {
+      return false;
+    }
+  }
+  if (gap === -1 ? count !== 8 : count > 7) return false;
+  // Expand `::` in place: groups after the gap move to the end, the gap fills with zeros.
+  const shift = 8 - count;
+  for (let word = 0; word < 4; word++) {
+    const high = expandedGroup(2 * word, gap, shift);
+    const low = expandedGroup(2 * word + 1, gap, shift);
+    out[word] = ((high << 16) | low) >>> 0;
+  }
+  return true;
+}
+
+function expandedGroup(position: number, gap: number, shift: number): number {
+  if (gap === -1 || position < gap) return ipv6Scratch[position] ?? 0;
+  if (position < gap + shift) return 0;
+  return ipv6Scratch[position - shift] ?? 0;
 }
