@@ -5,3 +5,5 @@ export * from "./issues.ts";
 export * from "./locality.ts";
 export * from "./time.ts";
 export * from "./ip.ts";
+export * from "./prefix.ts";
+export * from "./lpm.ts";
