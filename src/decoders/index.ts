@@ -1,0 +1,6 @@
+export { detectFlowProtocol, FLOW_PROTOCOLS } from "./detect.ts";
+export type { FlowProtocol } from "./detect.ts";
+export { decodeFlowDatagram } from "./decode-datagram.ts";
+export type { FlowDatagramContext, FlowDatagramResult } from "./decode-datagram.ts";
+export * from "./netflow5/index.ts";
+export * from "./pcap/index.ts";
