@@ -1,0 +1,2 @@
+export * from "./server.ts";
+export type { StatusInfo } from "./routes/system.ts";

@@ -1,0 +1,118 @@
+import { Type } from "@sinclair/typebox";
+
+/** JSON Schemas of the HTTP API (schema-first: they validate, serialize and feed OpenAPI). */
+
+export const TotalsSchema = Type.Object(
+  { bytes: Type.Number(), packets: Type.Number(), flows: Type.Number() },
+  { description: "Sampling-scaled bytes and packets; flows counts records." },
+);
+
+export const RangeSchema = Type.Union([
+  Type.Object({
+    fromMs: Type.Number(),
+    toMs: Type.Number(),
+    from: Type.String({ format: "date-time" }),
+    to: Type.String({ format: "date-time" }),
+  }),
+  Type.Null(),
+]);
+
+const Since = Type.Optional(
+  Type.String({
+    description: "Start: duration back from now (15m, 1h, 7d), ISO time or now. Default: first flow.",
+  }),
+);
+const Until = Type.Optional(
+  Type.String({ description: "End (exclusive), same forms as since. Default: after the last flow." }),
+);
+const DirectionParam = Type.Optional(
+  Type.String({ description: "ingress | egress | internal | transit (default: all)." }),
+);
+const MetricParam = Type.Optional(Type.String({ description: "bytes | packets | flows." }));
+
+export const SummaryQuerySchema = Type.Object({
+  since: Since,
+  until: Until,
+  direction: DirectionParam,
+});
+
+export const SummaryResponseSchema = Type.Object({
+  range: RangeSchema,
+  ingress: TotalsSchema,
+  egress: TotalsSchema,
+  internal: TotalsSchema,
+  transit: TotalsSchema,
+  total: TotalsSchema,
+});
+
+export const TopQuerySchema = Type.Object({
+  by: Type.String({ description: "Dimension: src.addr, dst.addr, dst.port, src.net, src.tag.team…" }),
+  metric: MetricParam,
+  limit: Type.Optional(Type.String({ description: "Rows before the rest folds into other (1–10000, default 10)." })),
+  since: Since,
+  until: Until,
+  direction: DirectionParam,
+});
+
+export const TopResponseSchema = Type.Object({
+  by: Type.String(),
+  metric: Type.String(),
+  range: RangeSchema,
+  rows: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      bytes: Type.Number(),
+      packets: Type.Number(),
+      flows: Type.Number(),
+    }),
+  ),
+  other: TotalsSchema,
+  total: TotalsSchema,
+});
+
+export const TimeseriesQuerySchema = Type.Object({
+  since: Since,
+  until: Until,
+  direction: DirectionParam,
+  metric: MetricParam,
+  step: Type.Optional(Type.String({ description: "Bucket width (10s, 5m, 1h); default: ≤300 points." })),
+});
+
+const ByDirectionSchema = Type.Object({
+  ingress: Type.Number(),
+  egress: Type.Number(),
+  internal: Type.Number(),
+  transit: Type.Number(),
+});
+
+export const TimeseriesResponseSchema = Type.Object({
+  range: RangeSchema,
+  stepMs: Type.Number(),
+  metric: Type.String(),
+  points: Type.Array(Type.Object({ timeMs: Type.Number(), byDirection: ByDirectionSchema })),
+});
+
+export const StatusResponseSchema = Type.Object({
+  version: Type.String(),
+  startedMs: Type.Number(),
+  dataDir: Type.String(),
+  listeners: Type.Array(
+    Type.Object({ kind: Type.String(), protocol: Type.String(), address: Type.String() }),
+  ),
+  collector: Type.Object({
+    datagrams: Type.Number(),
+    records: Type.Number(),
+    decodeIssues: Type.Number(),
+    stored: Type.Number(),
+    dropped: Type.Number(),
+    socketDrops: Type.Number(),
+  }),
+});
+
+export const ProblemSchema = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Number(),
+  detail: Type.String(),
+  code: Type.String(),
+});

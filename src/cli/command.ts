@@ -1,0 +1,42 @@
+/** A parsed command line: what to run, with its options typed. Services execute it. */
+export interface GlobalOptions {
+  configPath?: string | undefined;
+  dataDir?: string | undefined;
+}
+
+export type OutputFormat = "table" | "json" | "csv";
+
+export interface QueryOptions {
+  server: string;
+  /** True when --server was given explicitly: then an unreachable server is an error. */
+  serverExplicit: boolean;
+  since?: string | undefined;
+  until?: string | undefined;
+  direction?: string | undefined;
+  format: OutputFormat;
+}
+
+export type Command =
+  | { kind: "serve"; global: GlobalOptions; httpListen?: string | undefined; netflowListen?: string[] | undefined }
+  | {
+      kind: "demo";
+      global: GlobalOptions;
+      target: string;
+      backfillHours: number;
+      durationSeconds: number;
+      flowsPerSecond: number;
+      seed: number;
+    }
+  | { kind: "import"; global: GlobalOptions; files: string[]; progress: boolean }
+  | { kind: "summary"; global: GlobalOptions; query: QueryOptions }
+  | {
+      kind: "top";
+      global: GlobalOptions;
+      query: QueryOptions;
+      by: string;
+      metric: string;
+      limit: string;
+    }
+  | { kind: "config-check"; global: GlobalOptions; file?: string | undefined }
+  | { kind: "config-dump"; global: GlobalOptions; format: "yaml" | "json" }
+  | { kind: "exit"; exitCode: number };

@@ -1,0 +1,5 @@
+export * from "./client.ts";
+export * from "./command.ts";
+export * from "./parse.ts";
+export * from "./progress.ts";
+export * from "./render.ts";

@@ -1,0 +1,197 @@
+import { Command as Program, CommanderError, InvalidArgumentError, Option } from "commander";
+import { AppError } from "../core/index.ts";
+import type { Command, GlobalOptions, OutputFormat, QueryOptions } from "./command.ts";
+
+export const DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+/**
+ * Parses `tollgate …` into a `Command`. Usage mistakes become `AppError("ERR_USAGE")` (exit 2)
+ * with commander's sentence; `--help` and `--version` print and return `{ kind: "exit" }`.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  version: string,
+  write: { out: (text: string) => void; err: (text: string) => void },
+): Command {
+  let parsed: Command | undefined;
+  const program = new Program("tollgate")
+    .description(
+      "Tollgate sees, prices and polices every byte crossing your network's edge.\nWithout a command it shows this help; `tollgate serve` runs the collector, API and dashboard.",
+    )
+    .version(version, "-V, --version")
+    .option("-c, --config <file>", "configuration file (env TOLLGATE_CONFIG; default ./tollgate.yaml if present)")
+    .option("-d, --data-dir <dir>", "data directory (env TOLLGATE_DATA_DIR; default ./data)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: write.out, writeErr: () => undefined });
+
+  const global = (): GlobalOptions => {
+    const options = program.opts<{ config?: string; dataDir?: string }>();
+    return { configPath: options.config, dataDir: options.dataDir };
+  };
+
+  program
+    .command("serve")
+    .description("collect NetFlow, store it, serve the API and dashboard (the default job)")
+    .option("--http-listen <host:port>", "HTTP API and dashboard address (default 127.0.0.1:8080)")
+    .option(
+      "--netflow-listen <host:port>",
+      "UDP NetFlow address; repeat for several (default 0.0.0.0:2055 and [::]:2055)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .action((options: { httpListen?: string; netflowListen?: string[] }) => {
+      parsed = {
+        kind: "serve",
+        global: global(),
+        httpListen: options.httpListen,
+        netflowListen: options.netflowListen,
+      };
+    });
+
+  program
+    .command("demo")
+    .description(
+      "send realistic synthetic NetFlow v5 (several hosts, ingress and egress, internet and internal, a daily rhythm) to a collector",
+    )
+    .option("--target <host:port>", "collector to send to (loopback only)", "127.0.0.1:2055")
+    .option("--backfill <hours>", "hours of history to send first", integerIn(0, 24 * 14), 24)
+    .option("--duration <seconds>", "then keep sending live traffic this long (0: stop after backfill)", integerIn(0, 86_400), 60)
+    .option("--rate <flows/s>", "live flows per second", integerIn(1, 1_000_000), 200)
+    .option("--seed <n>", "random seed (same seed, same traffic)", integerIn(0, 2 ** 31), 1)
+    .action(
+      (options: { target: string; backfill: number; duration: number; rate: number; seed: number }) => {
+        parsed = {
+          kind: "demo",
+          global: global(),
+          target: options.target,
+          backfillHours: options.backfill,
+          durationSeconds: options.duration,
+          flowsPerSecond: options.rate,
+          seed: options.seed,
+        };
+      },
+    );
+
+  program
+    .command("import")
+    .description("decode NetFlow export datagrams found in pcap/pcapng files (any UDP port) and store them")
+    .argument("<files...>", "capture files")
+    .option("--no-progress", "no progress bar even on a terminal")
+    .action((files: string[], options: { progress: boolean }) => {
+      parsed = { kind: "import", global: global(), files, progress: options.progress };
+    });
+
+  const addQueryOptions = (command: Program): Program =>
+    command
+      .option("--since <time>", "start: duration back from now (1h, 7d), ISO time or now (default: first flow)")
+      .option("--until <time>", "end, exclusive (default: after the last flow)")
+      .addOption(
+        new Option("--direction <direction>", "only this direction").choices([
+          "ingress",
+          "egress",
+          "internal",
+          "transit",
+        ]),
+      )
+      .option("--server <url>", `a running Tollgate to ask (default ${DEFAULT_SERVER}; when none answers, the data directory is read)`)
+      .option("--json", "JSON output")
+      .option("--csv", "CSV output");
+
+  const queryOptions = (options: {
+    since?: string;
+    until?: string;
+    direction?: string;
+    server?: string;
+    json?: boolean;
+    csv?: boolean;
+  }): QueryOptions => {
+    if (options.json === true && options.csv === true) {
+      throw new AppError("ERR_USAGE", "choose one of --json and --csv");
+    }
+    const format: OutputFormat = options.json === true ? "json" : options.csv === true ? "csv" : "table";
+    return {
+      server: options.server ?? DEFAULT_SERVER,
+      serverExplicit: options.server !== undefined,
+      since: options.since,
+      until: options.until,
+      direction: options.direction,
+      format,
+    };
+  };
+
+  addQueryOptions(
+    program.command("summary").description("bytes, packets and flows per direction over a time range"),
+  ).action((options: Parameters<typeof queryOptions>[0]) => {
+    parsed = { kind: "summary", global: global(), query: queryOptions(options) };
+  });
+
+  addQueryOptions(
+    program
+      .command("top")
+      .description("top values of a dimension (src.addr, dst.addr, dst.port, proto, src.net, src.tag.team…)")
+      .requiredOption("--by <dimension>", "dimension to group by")
+      .option("--metric <metric>", "bytes, packets or flows", "bytes")
+      .option("--limit <n>", "rows before the rest is folded into (other)", "10"),
+  ).action((options: Parameters<typeof queryOptions>[0] & { by: string; metric: string; limit: string }) => {
+    parsed = {
+      kind: "top",
+      global: global(),
+      query: queryOptions(options),
+      by: options.by,
+      metric: options.metric,
+      limit: options.limit,
+    };
+  });
+
+  const config = program.command("config").description("validate or print the configuration");
+  config
+    .command("check")
+    .description("validate a configuration file; names each bad key and the fix")
+    .argument("[file]", "file to check (default: --config, TOLLGATE_CONFIG or ./tollgate.yaml)")
+    .action((file: string | undefined) => {
+      parsed = { kind: "config-check", global: global(), file };
+    });
+  config
+    .command("dump")
+    .description("print the effective configuration (file + environment + defaults)")
+    .option("--json", "JSON instead of YAML")
+    .action((options: { json?: boolean }) => {
+      parsed = { kind: "config-dump", global: global(), format: options.json === true ? "json" : "yaml" };
+    });
+
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      ) {
+        return { kind: "exit", exitCode: 0 };
+      }
+      throw new AppError("ERR_USAGE", error.message.replace(/^error: /, ""), { cause: error });
+    }
+    throw error;
+  }
+  if (parsed === undefined) {
+    write.out(program.helpInformation());
+    return { kind: "exit", exitCode: argv.length === 0 ? 0 : 2 };
+  }
+  return parsed;
+}
+
+function integerIn(min: number, max: number) {
+  return (value: string): number => {
+    const parsedValue = Number(value);
+    if (!Number.isInteger(parsedValue) || parsedValue < min || parsedValue > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return parsedValue;
+  };
+}
+
+/** The process's own arguments (only cli/ reads process.argv). */
+export function processArguments(): string[] {
+  return process.argv.slice(2);
+}

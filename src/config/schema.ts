@@ -1,0 +1,113 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/**
+ * The one schema of `tollgate.yaml` (STYLE.md "Config model"): every section with its defaults;
+ * `additionalProperties: false` everywhere so an unknown or misspelt key is an error that names
+ * the key and suggests the right one. Descriptions feed `docs/92-config-reference.md`.
+ */
+
+const Strict = { additionalProperties: false } as const;
+
+export const NetworkSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: "Name shown in tables and filters." }),
+    cidrs: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: "IPv4 and IPv6 prefixes (10.0.0.0/8, 2001:db8::/32) or single addresses.",
+    }),
+    tags: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Type.String(), {
+      default: {},
+      description: "Free tags: team, service, env, cost-center… Nested networks inherit them.",
+    }),
+  },
+  Strict,
+);
+
+export const InventorySchema = Type.Object(
+  {
+    networks: Type.Optional(
+      Type.Array(NetworkSchema, {
+        description:
+          'Your networks ("ours"). When absent, the private ranges (RFC 1918, 100.64.0.0/10, fc00::/7) are ours.',
+      }),
+    ),
+  },
+  { ...Strict, default: {} },
+);
+
+export const NetflowSourceSchema = Type.Object(
+  {
+    listen: Type.Array(Type.String(), {
+      default: ["0.0.0.0:2055", "[::]:2055"],
+      description: "UDP HOST:PORT addresses receiving NetFlow (IPv6 as [::]:2055).",
+    }),
+    receiveBufferBytes: Type.Integer({
+      minimum: 65536,
+      default: 33_554_432,
+      description:
+        "Socket receive buffer asked of the kernel; capped by net.core.rmem_max (raise it for bursts).",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
+export const SourcesSchema = Type.Object(
+  { netflow: NetflowSourceSchema },
+  { ...Strict, default: {} },
+);
+
+export const StorageSchema = Type.Object(
+  {
+    backend: Type.Literal("duckdb", {
+      default: "duckdb",
+      description: "Flow store. duckdb: one embedded file under dataDir.",
+    }),
+    batchMaxRecords: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 50_000,
+      description: "A batch is written when it holds this many records…",
+    }),
+    batchMaxDelayMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 1000,
+      description: "…or when its oldest record has waited this long.",
+    }),
+    maxPendingBatches: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 64,
+      description:
+        "Batches held in memory while the store is slow or away; beyond it records are dropped and counted.",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
+export const ApiSchema = Type.Object(
+  {
+    listen: Type.String({
+      default: "127.0.0.1:8080",
+      description: "HTTP API and dashboard HOST:PORT. Loopback by default: expose it deliberately.",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      default: "./data",
+      description: "Directory holding the flow store and state (relative to the working directory).",
+    }),
+    inventory: InventorySchema,
+    sources: SourcesSchema,
+    storage: StorageSchema,
+    api: ApiSchema,
+  },
+  { ...Strict, default: {} },
+);
+
+export type TollgateConfig = Static<typeof ConfigSchema>;
+export type NetworkConfig = Static<typeof NetworkSchema>;

@@ -1,0 +1,3 @@
+export * from "./pipeline.ts";
+export * from "./batch/batch-writer.ts";
+export * from "./receive/udp.ts";

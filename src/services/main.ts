@@ -1,0 +1,156 @@
+import { stringify } from "yaml";
+import { AppError, isAppError } from "../core/index.ts";
+import { loadConfig, type ConfigOverrides } from "../config/index.ts";
+import { parseCommandLine, processArguments, type Command, type GlobalOptions } from "../cli/index.ts";
+import { createLogger } from "../platform/index.ts";
+import { runDemo } from "./demo/send.ts";
+import { runImport } from "./import.ts";
+import { runSummary, runTop } from "./query.ts";
+import { startServer } from "./serve.ts";
+import { version } from "./version.ts";
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  stderr: NodeJS.WriteStream;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  stderr: process.stderr,
+};
+
+/**
+ * The `tollgate` entry point: parse the command line (cli/), load the configuration (config/),
+ * and run the command by wiring the components it needs. Returns the exit code: 0 success,
+ * 1 runtime failure, 2 usage or configuration error. Errors are one sentence on stderr.
+ */
+export async function main(argv: readonly string[] = processArguments(), io: Io = processIo): Promise<number> {
+  try {
+    const command = parseCommandLine(argv, version, io);
+    return await run(command, io);
+  } catch (error) {
+    if (isAppError(error)) {
+      io.err(`tollgate: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(`tollgate: unexpected error (a bug; please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+function overridesOf(global: GlobalOptions, extra: Partial<ConfigOverrides> = {}): ConfigOverrides {
+  return { configPath: global.configPath, dataDir: global.dataDir, ...extra };
+}
+
+async function run(command: Command, io: Io): Promise<number> {
+  switch (command.kind) {
+    case "exit":
+      return command.exitCode;
+    case "serve":
+      return serve(command, io);
+    case "demo": {
+      const controller = new AbortController();
+      const onSignal = (): void => {
+        controller.abort();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      io.err(
+        `tollgate demo: sending ${command.backfillHours} h of history, then ${command.durationSeconds} s of live traffic to ${command.target} (NetFlow v5)`,
+      );
+      let lastPrintMs = 0;
+      const report = await runDemo({
+        target: command.target,
+        backfillHours: command.backfillHours,
+        durationSeconds: command.durationSeconds,
+        flowsPerSecond: command.flowsPerSecond,
+        seed: command.seed,
+        signal: controller.signal,
+        onProgress: (sent) => {
+          if (!io.stderr.isTTY || Date.now() - lastPrintMs < 250) return;
+          lastPrintMs = Date.now();
+          io.stderr.write(`\r${sent.phase}: ${sent.records.toLocaleString("en-US")} flows in ${sent.datagrams.toLocaleString("en-US")} datagrams\x1b[K`);
+        },
+      });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (io.stderr.isTTY) io.stderr.write("\r\x1b[K");
+      io.out(`sent ${report.records} flows in ${report.datagrams} datagrams to ${command.target}`);
+      return 0;
+    }
+    case "import": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const report = await runImport(config, command.files, {
+        progress: command.progress,
+        stderr: io.stderr,
+        logger: createLogger({ level: "warn" }),
+      });
+      const issues = Object.entries({ ...report.captureIssuesByCode, ...report.issuesByCode })
+        .map(([code, count]) => `${code}: ${count}`)
+        .join(", ");
+      io.out(
+        `imported ${report.files} file(s): ${report.datagrams} datagrams, ${report.records} flow records, ${report.stored} stored${issues === "" ? "" : `; issues: ${issues}`}`,
+      );
+      return 0;
+    }
+    case "summary": {
+      const { config } = loadConfig(overridesOf(command.global));
+      io.out(await runSummary(config, command.query));
+      return 0;
+    }
+    case "top": {
+      const { config } = loadConfig(overridesOf(command.global));
+      io.out(await runTop(config, command.query, command));
+      return 0;
+    }
+    case "config-check": {
+      const loaded = loadConfig(overridesOf(command.global, command.file === undefined ? {} : { configPath: command.file }));
+      const networks = loaded.config.inventory.networks;
+      io.out(
+        `${loaded.configPath ?? "defaults (no config file)"}: valid; ${networks === undefined ? "no networks declared (the private ranges count as ours)" : `${networks.length} network(s) declared`}`,
+      );
+      return 0;
+    }
+    case "config-dump": {
+      const { config } = loadConfig(overridesOf(command.global));
+      io.out(command.format === "json" ? JSON.stringify(config, null, 2) : stringify(config));
+      return 0;
+    }
+  }
+}
+
+async function serve(command: Extract<Command, { kind: "serve" }>, io: Io): Promise<number> {
+  const { config, configPath } = loadConfig(
+    overridesOf(command.global, { httpListen: command.httpListen, netflowListen: command.netflowListen }),
+  );
+  const logger = createLogger({ level: "info" });
+  const server = await startServer(config, logger);
+  const networks = config.inventory.networks;
+  io.out(
+    [
+      `tollgate ${version} is running`,
+      `  dashboard and API  ${server.httpUrl}/   (OpenAPI: ${server.httpUrl}/api/v1/openapi.json, metrics: ${server.httpUrl}/metrics)`,
+      `  netflow v5 (udp)   ${server.netflowListeners.join(", ")}`,
+      `  data               ${server.dataDir} (DuckDB)`,
+      `  config             ${configPath ?? "none: built-in defaults (tollgate config dump shows them)"}`,
+      `  networks           ${networks === undefined ? "none declared: the private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) count as ours" : `${networks.length} declared`}`,
+      `no exporter yet? run \`npx tollgate demo\` in another terminal. Ctrl-C stops.`,
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info("stopping", { signal });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await server.stop();
+  return 0;
+}
+
+export { AppError };
