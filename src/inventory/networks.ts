@@ -1,0 +1,152 @@
+/**
+ * The declared networks ("ours", DESIGN.md "Inventory") compiled into a longest-prefix-match
+ * table: the most specific prefix decides which network an address belongs to, and tags inherit
+ * from enclosing networks unless the inner network sets them.
+ */
+import { LpmTable, comparePrefixes, parsePrefix, prefixContains } from "../core/index.ts";
+import type { Prefix, Tags } from "../core/index.ts";
+
+/** One declared network: a name, its prefixes (CIDR text) and free tags. */
+export interface NetworkDeclaration {
+  name: string;
+  cidrs: readonly string[];
+  tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The network an address belongs to: its name, the declared prefix that matched (canonical
+ * text), and its tags merged with those of every enclosing network (inner values win). Matches
+ * are frozen and shared: a lookup returns the same object every time and allocates nothing.
+ */
+export interface NetworkMatch {
+  readonly name: string;
+  readonly prefix: string;
+  readonly tags: Tags;
+}
+
+/** A problem in the declarations, with the configuration path it comes from. */
+export interface NetworkTableError {
+  /** Configuration path, e.g. `inventory.networks[2].cidrs[0]`. */
+  path: string;
+  message: string;
+}
+
+export interface NetworkTable {
+  /** The network holding an address given as text (either family), or undefined. */
+  lookup(address: string): NetworkMatch | undefined;
+  /** Hot path: the network holding an IPv4 address given as an unsigned 32-bit number. */
+  lookupIpv4(address: number): NetworkMatch | undefined;
+  /** Hot path: the network holding an IPv6 address given as four unsigned 32-bit words. */
+  lookupIpv6(w0: number, w1: number, w2: number, w3: number): NetworkMatch | undefined;
+  /** Number of declared prefixes. */
+  readonly prefixCount: number;
+  /** Bytes held by the lookup structures (see `LpmTable.memoryBytes`). */
+  memoryBytes(): number;
+}
+
+export type NetworkTableResult =
+  | { readonly ok: true; readonly table: NetworkTable }
+  | { readonly ok: false; readonly errors: readonly NetworkTableError[] };
+
+/** The tags of an address in no network, and of networks without tags: one frozen object. */
+export const EMPTY_TAGS: Tags = Object.freeze({});
+
+interface Declared {
+  readonly prefix: Prefix;
+  readonly network: number;
+  readonly path: string;
+}
+
+/**
+ * Compiles declarations into a lookup table, or lists every problem found: a CIDR that does not
+ * parse or has host bits set, a prefix declared twice (naming both places), an empty or repeated
+ * network name. `basePath` prefixes the error paths.
+ */
+export function buildNetworkTable(
+  declarations: readonly NetworkDeclaration[],
+  basePath = "inventory.networks",
+): NetworkTableResult {
+  const errors: NetworkTableError[] = [];
+  const declared: Declared[] = [];
+  const byPrefix = new Map<string, Declared>();
+  const byName = new Map<string, number>();
+  declarations.forEach((declaration, network) => {
+    const path = `${basePath}[${network}]`;
+    if (declaration.name.trim() === "") {
+      errors.push({ path: `${path}.name`, message: "a network needs a non-empty name" });
+    } else {
+      const first = byName.get(declaration.name);
+      if (first === undefined) byName.set(declaration.name, network);
+      else {
+        errors.push({
+          path: `${path}.name`,
+          message: `network name "${declaration.name}" is already used by ${basePath}[${first}]: merge their cidrs into one network`,
+        });
+      }
+    }
+    declaration.cidrs.forEach((cidr, index) => {
+      const cidrPath = `${path}.cidrs[${index}]`;
+      const parsed = parsePrefix(cidr);
+      if (!parsed.ok) {
+        errors.push({ path: cidrPath, message: parsed.message });
+        return;
+      }
+      const entry = { prefix: parsed.prefix, network, path: cidrPath };
+      const earlier = byPrefix.get(parsed.prefix.text);
+      if (earlier === undefined) {
+        byPrefix.set(parsed.prefix.text, entry);
+        declared.push(entry);
+        return;
+      }
+      const earlierName = declarations[earlier.network]?.name ?? "";
+      errors.push({
+        path: cidrPath,
+        message:
+          earlier.network === network
+            ? `${parsed.prefix.text} is listed twice in network "${declaration.name}" (also at ${earlier.path})`
+            : `${parsed.prefix.text} is declared by both network "${earlierName}" (${earlier.path}) and network "${declaration.name}": a prefix belongs to one network`,
+      });
+    });
+  });
+  if (errors.length > 0) return { ok: false, errors };
+
+  const table = new LpmTable<NetworkMatch>();
+  const internedTags = new Map<string, Tags>([["[]", EMPTY_TAGS]]);
+  const intern = (tags: Record<string, string>): Tags => {
+    const key = JSON.stringify(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const known = internedTags.get(key);
+    if (known !== undefined) return known;
+    const frozen = Object.freeze(tags);
+    internedTags.set(key, frozen);
+    return frozen;
+  };
+  // Sorted so that every prefix follows the prefixes enclosing it: the stack then holds exactly
+  // the chain of enclosing prefixes, and the top is the nearest one, whose merged tags are final.
+  const sorted = [...declared].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
+  const stack: { prefix: Prefix; tags: Tags }[] = [];
+  for (const entry of sorted) {
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      if (prefixContains(top.prefix, entry.prefix)) break;
+      stack.pop();
+    }
+    const declaration = declarations[entry.network];
+    const own = declaration?.tags ?? EMPTY_TAGS;
+    const inherited = stack.at(-1)?.tags ?? EMPTY_TAGS;
+    const tags = intern({ ...inherited, ...own });
+    stack.push({ prefix: entry.prefix, tags });
+    table.insert(
+      entry.prefix,
+      Object.freeze({ name: declaration?.name ?? "", prefix: entry.prefix.text, tags }),
+    );
+  }
+  return {
+    ok: true,
+    table: {
+      lookup: (address) => table.lookup(address),
+      lookupIpv4: (address) => table.lookupIpv4(address),
+      lookupIpv6: (w0, w1, w2, w3) => table.lookupIpv6(w0, w1, w2, w3),
+      prefixCount: table.size,
+      memoryBytes: () => table.memoryBytes(),
+    },
+  };
+}
