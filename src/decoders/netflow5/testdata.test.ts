@@ -14,10 +14,9 @@ import type { Netflow5Result } from "./decode.ts";
 const testdataDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "testdata");
 
 /** Records and issue counts each case must give, so a golden refresh cannot hide a change. */
-const EXPECTED: Readonly<Record<string, { datagrams: number; records: number; issues: number }>> =
-  {
-    "softflowd-v5": { datagrams: 5, records: 132, issues: 0 },
-  };
+const EXPECTED: Readonly<Record<string, { datagrams: number; records: number; issues: number }>> = {
+  "softflowd-v5": { datagrams: 5, records: 132, issues: 0 },
+};
 
 /** JSON with keys sorted at every level: a stable golden whatever the construction order. */
 function stableJson(value: unknown): string {

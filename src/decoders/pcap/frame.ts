@@ -166,12 +166,12 @@ function etherTypeVersion(etherType: number): 0 | 4 | 6 {
   return 0;
 }
 
-function truncated(counters: CaptureCounters): undefined {
+function truncated(counters: CaptureCounters): UdpDatagram | undefined {
   counters.truncatedFrames++;
   return undefined;
 }
 
-function notIp(counters: CaptureCounters): undefined {
+function notIp(counters: CaptureCounters): UdpDatagram | undefined {
   counters.notIp++;
   return undefined;
 }

@@ -98,6 +98,8 @@ export function createCaptureReader(): CaptureReader {
   let stopped = false;
   let pending: Uint8Array = EMPTY;
   let totalBytes = 0;
+  // Read through a call: the parse helpers set `stopped`, which flow analysis cannot see.
+  const isStopped = (): boolean => stopped;
   const counters = newCaptureCounters();
   const allIssues: DecodeIssue[] = [];
   /** pcap: the one interface; pcapng: the current section's interfaces in IDB order. */
@@ -389,7 +391,7 @@ export function createCaptureReader(): CaptureReader {
         return { records: datagrams, issues };
       }
       detect(bytes, issues);
-      if (stopped) {
+      if (isStopped()) {
         pending = EMPTY;
         return { records: datagrams, issues };
       }
@@ -401,7 +403,7 @@ export function createCaptureReader(): CaptureReader {
       at = readPcapHeader(bytes, view, issues);
     }
     // Every pass consumes at least 12 bytes or stops, so the loop is bounded by the chunk.
-    while (!stopped && at < bytes.byteLength) {
+    while (!isStopped() && at < bytes.byteLength) {
       if (format === "pcap" && interfaces.length === 0) break;
       const consumed =
         format === "pcap"
@@ -410,7 +412,7 @@ export function createCaptureReader(): CaptureReader {
       if (consumed === 0) break;
       at += consumed;
     }
-    pending = stopped ? EMPTY : bytes.subarray(at);
+    pending = isStopped() ? EMPTY : bytes.subarray(at);
     // A short tail is copied so the large chunk it came from can be collected.
     if (pending.byteLength > 0 && pending.byteLength < bytes.byteLength / 4) {
       pending = pending.slice();
