@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { formatIpv4, formatIpv6Groups, reverseDirection } from "../../core/index.ts";
+import type { DecodedFlow } from "../../core/index.ts";
+import { EMPTY_TAGS, buildNetworkTable } from "../../inventory/index.ts";
+import type { NetworkDeclaration, NetworkTable } from "../../inventory/index.ts";
+import { createClassifier } from "./classifier.ts";
+
+const declarations: NetworkDeclaration[] = [
+  { name: "corp", cidrs: ["10.0.0.0/8", "2001:db8:100::/40"], tags: { team: "net" } },
+  { name: "dmz", cidrs: ["10.9.0.0/16", "2001:db8:100:9::/64"], tags: { zone: "dmz" } },
+  { name: "office", cidrs: ["192.168.0.0/16"], tags: {} },
+];
+
+function table(): NetworkTable {
+  const result = buildNetworkTable(declarations);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.table;
+}
+
+function flow(srcAddr: string, dstAddr: string, extra: Partial<DecodedFlow> = {}): DecodedFlow {
+  return {
+    startMs: 1_700_000_000_000,
+    endMs: 1_700_000_001_000,
+    exporterAddr: "192.0.2.254",
+    source: "netflow5",
+    inIf: 1,
+    outIf: 2,
+    ipVersion: srcAddr.includes(":") ? 6 : 4,
+    srcAddr,
+    dstAddr,
+    srcPort: 40000,
+    dstPort: 443,
+    protocol: 6,
+    tcpFlags: 0x1b,
+    tos: 0,
+    srcAs: 0,
+    dstAs: 0,
+    srcMaskLen: 0,
+    dstMaskLen: 0,
+    nextHop: "",
+    sampledBytes: 1500,
+    sampledPackets: 3,
+    samplingRate: 1,
+    samplingRateKnown: true,
+    ...extra,
+  };
+}
+
+describe("createClassifier", () => {
+  const classifier = createClassifier(table());
+  const receivedMs = 1_700_000_002_000;
+
+  it("ours → internet is egress, priced as internet", () => {
+    const record = classifier.classify(flow("10.1.2.3", "8.8.8.8"), receivedMs);
+    expect(record).toMatchObject({
+      direction: "egress",
+      directionSource: "networks",
+      locality: "internet",
+      srcNetwork: "corp",
+      dstNetwork: "",
+      srcTags: { team: "net" },
+      receivedMs,
+    });
+    expect(record.dstTags).toBe(EMPTY_TAGS);
+  });
+
+  it("internet → ours is ingress, and the far end is the source", () => {
+    const record = classifier.classify(flow("2606:4700::1111", "2001:db8:100:9::5"), receivedMs);
+    expect(record).toMatchObject({
+      direction: "ingress",
+      locality: "internet",
+      srcNetwork: "",
+      dstNetwork: "dmz",
+      dstTags: { team: "net", zone: "dmz" },
+    });
+  });
+
+  it("ours → ours is internal and on-prem", () => {
+    const record = classifier.classify(flow("10.9.0.1", "192.168.1.1"), receivedMs);
+    expect(record).toMatchObject({
+      direction: "internal",
+      locality: "on-prem",
+      srcNetwork: "dmz",
+      dstNetwork: "office",
+    });
+    expect(record.dstTags).toBe(EMPTY_TAGS);
+  });
+
+  it("outside → outside is transit; a non-global far end has unknown locality", () => {
+    expect(classifier.classify(flow("8.8.8.8", "1.1.1.1"), receivedMs)).toMatchObject({
+      direction: "transit",
+      locality: "internet",
+    });
+    expect(classifier.classify(flow("8.8.8.8", "172.16.0.1"), receivedMs)).toMatchObject({
+      direction: "transit",
+      locality: "unknown",
+    });
+    expect(classifier.classify(flow("10.0.0.1", "224.0.0.251"), receivedMs)).toMatchObject({
+      direction: "egress",
+      locality: "unknown",
+    });
+  });
+
+  it("scales bytes and packets by the sampling rate and keeps the raw counts", () => {
+    const record = classifier.classify(
+      flow("10.0.0.1", "8.8.8.8", { sampledBytes: 1000, sampledPackets: 2, samplingRate: 512 }),
+      receivedMs,
+    );
+    expect(record).toMatchObject({
+      bytes: 512_000,
+      packets: 1024,
+      sampledBytes: 1000,
+      sampledPackets: 2,
+      samplingRate: 512,
+    });
+  });
+
+  it("copies every decoded field unchanged", () => {
+    const decoded = flow("10.0.0.1", "8.8.8.8");
+    const record = classifier.classify(decoded, receivedMs);
+    expect(record).toMatchObject({ ...decoded });
+  });
+
+  it("treats unparsable addresses as outside with unknown locality, without throwing", () => {
+    expect(classifier.classify(flow("10.0.0.1", "not-an-address"), receivedMs)).toMatchObject({
+      direction: "egress",
+      locality: "unknown",
+      dstNetwork: "",
+    });
+  });
+
+  it("lets an interface rule take precedence over the networks", () => {
+    const withInterfaces = createClassifier(table(), {
+      interfaceDirection: (decoded) => (decoded.inIf === 7 ? "ingress" : undefined),
+    });
+    expect(
+      withInterfaces.classify(flow("10.0.0.1", "10.0.0.2", { inIf: 7 }), receivedMs),
+    ).toMatchObject({ direction: "ingress", directionSource: "interface", locality: "on-prem" });
+    expect(withInterfaces.classify(flow("10.0.0.1", "10.0.0.2"), receivedMs)).toMatchObject({
+      direction: "internal",
+      directionSource: "networks",
+    });
+  });
+
+  it("classifies a batch in order", () => {
+    const records = classifier.classifyBatch(
+      [flow("10.0.0.1", "8.8.8.8"), flow("8.8.8.8", "10.0.0.1"), flow("8.8.8.8", "1.1.1.1")],
+      receivedMs,
+    );
+    expect(records.map((record) => record.direction)).toEqual(["egress", "ingress", "transit"]);
+  });
+});
+
+describe("a flow and its reverse", () => {
+  // Addresses inside, around and outside the declared networks, both families.
+  const ipv4 = fc.oneof(
+    fc.integer({ min: 0, max: 0xffffffff }).map(formatIpv4),
+    fc.integer({ min: 0, max: 0xffffff }).map((host) => formatIpv4(0x0a000000 + host)),
+    fc.integer({ min: 0, max: 0xffff }).map((host) => formatIpv4(0x0a090000 + host)),
+    fc.integer({ min: 0, max: 0x3ffff }).map((host) => formatIpv4(0xc0a70000 + host)),
+  );
+  const ipv6 = fc
+    .tuple(
+      fc.constantFrom(
+        [0x2001, 0xdb8, 0x100],
+        [0x2001, 0xdb8, 0x1ff],
+        [0x2606, 0x4700, 0],
+        [0xfd00, 0, 0],
+      ),
+      fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 5, maxLength: 5 }),
+    )
+    .map(([head, tail]) => formatIpv6Groups([...head, ...tail]));
+  const ends = fc.oneof(fc.tuple(ipv4, ipv4), fc.tuple(ipv6, ipv6));
+
+  it("classify to opposite directions and keep their networks", () => {
+    const classifier = createClassifier(table());
+    fc.assert(
+      fc.property(
+        ends,
+        fc.integer({ min: 0, max: 65535 }),
+        fc.integer({ min: 0, max: 65535 }),
+        ([srcAddr, dstAddr], srcPort, dstPort) => {
+          const forward = classifier.classify(flow(srcAddr, dstAddr, { srcPort, dstPort }), 0);
+          const backward = classifier.classify(
+            flow(dstAddr, srcAddr, { srcPort: dstPort, dstPort: srcPort }),
+            0,
+          );
+          expect(backward.direction).toBe(reverseDirection(forward.direction));
+          expect(backward.srcNetwork).toBe(forward.dstNetwork);
+          expect(backward.dstNetwork).toBe(forward.srcNetwork);
+          expect(backward.srcTags).toBe(forward.dstTags);
+          expect(backward.dstTags).toBe(forward.srcTags);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
