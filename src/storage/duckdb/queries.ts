@@ -1,0 +1,321 @@
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import { AppError, DIRECTIONS, isDirection, u128ToIp, type Direction } from "../../core/index.ts";
+import {
+  isDimension,
+  METRICS,
+  type Dimension,
+  type FixedDimension,
+  type FlowFilter,
+  type Metric,
+  type SummaryQuery,
+  type SummaryResult,
+  type TimeRange,
+  type TimeseriesQuery,
+  type TimeseriesResult,
+  type TopQuery,
+  type TopResult,
+  type TopRow,
+  type Totals,
+} from "../store.ts";
+import { FLOWS_TABLE } from "./schema.ts";
+
+/**
+ * The read side of the DuckDB store. Every value a caller supplies reaches DuckDB as a bound
+ * parameter; the only text spliced into SQL comes from the fixed tables below, chosen by a
+ * dimension or metric that has been validated against the port's lists first.
+ */
+
+/** At most this many rows in a top-N, and this many buckets in a time series. */
+export const TOP_LIMIT_MAX = 10_000;
+export const TIMESERIES_POINTS_MAX = 100_000;
+
+interface DimensionSql {
+  sql: string;
+  /** The column holds the 128-bit address form and goes back to text with `u128ToIp`. */
+  address?: true;
+}
+
+// Text columns are coalesced so that "no network" (NULL) and an empty tag fold into one "" key.
+const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
+  "src.addr": { sql: "src_addr", address: true },
+  "dst.addr": { sql: "dst_addr", address: true },
+  "src.port": { sql: "src_port" },
+  "dst.port": { sql: "dst_port" },
+  proto: { sql: "protocol" },
+  exporter: { sql: "exporter", address: true },
+  "in.if": { sql: "in_if" },
+  "out.if": { sql: "out_if" },
+  "src.net": { sql: "coalesce(src_network, '')" },
+  "dst.net": { sql: "coalesce(dst_network, '')" },
+  direction: { sql: "direction" },
+  "direction.source": { sql: "direction_source" },
+  locality: { sql: "locality" },
+  "ip.version": { sql: "ip_version" },
+  "src.as": { sql: "src_as" },
+  "dst.as": { sql: "dst_as" },
+};
+
+const METRIC_SQL: Readonly<Record<Metric, string>> = {
+  bytes: "sum(bytes)",
+  packets: "sum(packets)",
+  flows: "count(*)",
+};
+
+type Params = Record<string, DuckDBValue>;
+
+function invalid(message: string): AppError {
+  return new AppError("ERR_QUERY_INVALID", message);
+}
+
+function dimensionSql(by: Dimension, params: Params): DimensionSql {
+  const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
+  if (fixed !== undefined) return fixed;
+  // isDimension has checked the key's characters; it is still bound, never spliced.
+  const side = by.startsWith("src.") ? "src_tags" : "dst_tags";
+  params["tag_key"] = by.slice("src.tag.".length);
+  return { sql: `coalesce(${side}[$tag_key], '')` };
+}
+
+function checkMetric(metric: string): Metric {
+  if (!(METRICS as readonly string[]).includes(metric)) {
+    throw invalid(`metric "${metric}" is not one of ${METRICS.join(", ")}`);
+  }
+  return metric as Metric;
+}
+
+function checkBound(value: number | undefined, name: string): void {
+  if (value !== undefined && !Number.isSafeInteger(value)) {
+    throw invalid(`${name} must be a whole number of epoch milliseconds, got ${value}`);
+  }
+}
+
+/** Checks a query's range and filter before anything reaches DuckDB. */
+export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | undefined): void {
+  checkBound(range.fromMs, "from");
+  checkBound(range.toMs, "to");
+  if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs > range.toMs) {
+    throw invalid(`the range starts (${range.fromMs}) after it ends (${range.toMs})`);
+  }
+  const direction = filter?.direction;
+  if (direction !== undefined && !isDirection(direction)) {
+    throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
+  }
+}
+
+function whereSql(range: TimeRange, filter: FlowFilter | undefined, params: Params): string {
+  // Bound as BIGINT (not DOUBLE) so the comparison stays on the column's type and DuckDB can
+  // prune row groups by their end_ms zone maps.
+  params["from_ms"] = BigInt(range.fromMs);
+  params["to_ms"] = BigInt(range.toMs);
+  let sql = "end_ms >= $from_ms AND end_ms < $to_ms";
+  if (filter?.direction !== undefined) {
+    params["direction"] = filter.direction;
+    sql += " AND direction = $direction";
+  }
+  return sql;
+}
+
+function toNumber(value: DuckDBValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (value === null) return 0;
+  throw new Error(`expected a number from DuckDB, got ${typeof value}`);
+}
+
+async function rows(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Params,
+): Promise<DuckDBValue[][]> {
+  const reader = await connection.runAndReadAll(sql, params);
+  return reader.getRows();
+}
+
+/**
+ * First and last stored end times as a half-open range: `toMs` is the last end time + 1 ms so
+ * that the range holds the last flow, like every other range of the port.
+ */
+export async function queryDataRange(connection: DuckDBConnection): Promise<TimeRange | null> {
+  const [row] = await rows(
+    connection,
+    `SELECT min(end_ms)::DOUBLE, max(end_ms)::DOUBLE FROM ${FLOWS_TABLE}`,
+    {},
+  );
+  const [first, last] = row ?? [];
+  if (typeof first !== "number" || typeof last !== "number") return null;
+  return { fromMs: first, toMs: last + 1 };
+}
+
+/** The requested bounds, each omitted one taken from the stored data; null when neither can be. */
+async function resolveRange(
+  connection: DuckDBConnection,
+  range: Partial<TimeRange>,
+): Promise<TimeRange | null> {
+  if (range.fromMs !== undefined && range.toMs !== undefined) {
+    return { fromMs: range.fromMs, toMs: range.toMs };
+  }
+  const stored = await queryDataRange(connection);
+  const fromMs = range.fromMs ?? stored?.fromMs;
+  const toMs = range.toMs ?? stored?.toMs;
+  if (fromMs === undefined || toMs === undefined) return null;
+  // A given bound past the data's other end leaves an empty range rather than an inverted one.
+  return { fromMs, toMs: Math.max(fromMs, toMs) };
+}
+
+function zeroTotals(): Totals {
+  return { bytes: 0, packets: 0, flows: 0 };
+}
+
+function zeroByDirection<T>(make: () => T): Record<Direction, T> {
+  return { ingress: make(), egress: make(), internal: make(), transit: make() };
+}
+
+export async function querySummary(
+  connection: DuckDBConnection,
+  query: SummaryQuery,
+): Promise<SummaryResult> {
+  checkCommon(query.range, query.filter);
+  const directions = zeroByDirection(zeroTotals);
+  const total = zeroTotals();
+  const range = await resolveRange(connection, query.range);
+  if (range === null) return { range, directions, total };
+  const params: Params = {};
+  const where = whereSql(range, query.filter, params);
+  const result = await rows(
+    connection,
+    `SELECT direction::VARCHAR, count(*)::DOUBLE, sum(bytes)::DOUBLE, sum(packets)::DOUBLE
+     FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY direction`,
+    params,
+  );
+  for (const [direction, flows, bytes, packets] of result) {
+    if (typeof direction !== "string" || !isDirection(direction)) continue;
+    const totals = directions[direction];
+    totals.flows = toNumber(flows ?? null);
+    totals.bytes = toNumber(bytes ?? null);
+    totals.packets = toNumber(packets ?? null);
+    total.flows += totals.flows;
+    total.bytes += totals.bytes;
+    total.packets += totals.packets;
+  }
+  return { range, directions, total };
+}
+
+function keyText(value: DuckDBValue, address: boolean): string {
+  if (value === null) return "";
+  if (typeof value === "bigint") return address ? u128ToIp(value) : value.toString();
+  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") {
+    return String(value);
+  }
+  return value.toString();
+}
+
+export async function queryTop(connection: DuckDBConnection, query: TopQuery): Promise<TopResult> {
+  checkCommon(query.range, query.filter);
+  const metric = checkMetric(query.metric);
+  if (!isDimension(query.by)) {
+    throw invalid(
+      `"${String(query.by)}" is not a dimension: use src.addr, dst.addr, proto… or src.tag.<key> / dst.tag.<key> with a key of letters, digits, _ and -`,
+    );
+  }
+  if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > TOP_LIMIT_MAX) {
+    throw invalid(`limit must be a whole number from 0 to ${TOP_LIMIT_MAX}, got ${query.limit}`);
+  }
+  const base = { by: query.by, metric, rows: [] as TopRow[], other: zeroTotals() };
+  const range = await resolveRange(connection, query.range);
+  if (range === null) return { range, ...base, total: zeroTotals() };
+  const params: Params = {};
+  const where = whereSql(range, query.filter, params);
+  const dimension = dimensionSql(query.by, params);
+  params["row_limit"] = BigInt(query.limit);
+  // One statement, so the top rows and the folded rest come from the same snapshot even while
+  // appends go on. Ties break on the key so the order is stable.
+  const result = await rows(
+    connection,
+    `WITH grouped AS (
+       SELECT ${dimension.sql} AS k, count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets
+       FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY k
+     ), ranked AS (
+       SELECT *, row_number() OVER (ORDER BY ${metric} DESC, k ASC) AS rank FROM grouped
+     )
+     SELECT rank::DOUBLE, k, flows::DOUBLE, bytes::DOUBLE, packets::DOUBLE
+     FROM ranked WHERE rank <= $row_limit
+     UNION ALL
+     SELECT NULL, NULL, coalesce(sum(flows), 0)::DOUBLE, coalesce(sum(bytes), 0)::DOUBLE,
+            coalesce(sum(packets), 0)::DOUBLE
+     FROM ranked WHERE rank > $row_limit`,
+    params,
+  );
+  const ranked: { rank: number; row: TopRow }[] = [];
+  const other = zeroTotals();
+  for (const [rank, key, flows, bytes, packets] of result) {
+    const totals = {
+      flows: toNumber(flows ?? null),
+      bytes: toNumber(bytes ?? null),
+      packets: toNumber(packets ?? null),
+    };
+    if (rank === null || rank === undefined) {
+      Object.assign(other, totals);
+    } else {
+      ranked.push({
+        rank: toNumber(rank),
+        row: { key: keyText(key ?? null, dimension.address === true), ...totals },
+      });
+    }
+  }
+  ranked.sort((a, b) => a.rank - b.rank);
+  const topRows = ranked.map((entry) => entry.row);
+  const total = { ...other };
+  for (const row of topRows) {
+    total.flows += row.flows;
+    total.bytes += row.bytes;
+    total.packets += row.packets;
+  }
+  return { range, by: query.by, metric, rows: topRows, other, total };
+}
+
+export async function queryTimeseries(
+  connection: DuckDBConnection,
+  query: TimeseriesQuery,
+): Promise<TimeseriesResult> {
+  checkCommon(query.range, query.filter);
+  const metric = checkMetric(query.metric);
+  const { stepMs } = query;
+  if (!Number.isSafeInteger(stepMs) || stepMs <= 0) {
+    throw invalid(`step must be a positive whole number of milliseconds, got ${stepMs}`);
+  }
+  const range = await resolveRange(connection, query.range);
+  if (range === null) return { range, stepMs, metric, points: [] };
+  // Buckets start on multiples of the step since the epoch; the first holds fromMs and the
+  // last holds toMs - 1 (the range is half-open).
+  const floorToStep = (ms: number): number => ms - (((ms % stepMs) + stepMs) % stepMs);
+  const firstMs = floorToStep(range.fromMs);
+  const count =
+    range.toMs > range.fromMs ? (floorToStep(range.toMs - 1) - firstMs) / stepMs + 1 : 0;
+  if (count > TIMESERIES_POINTS_MAX) {
+    throw invalid(
+      `the range holds ${count} steps of ${stepMs} ms, more than ${TIMESERIES_POINTS_MAX}: use a larger step or a shorter range`,
+    );
+  }
+  const points = Array.from({ length: count }, (_, index) => ({
+    timeMs: firstMs + index * stepMs,
+    byDirection: zeroByDirection(() => 0),
+  }));
+  if (count === 0) return { range, stepMs, metric, points };
+  const params: Params = {};
+  const where = whereSql(range, query.filter, params);
+  params["step_ms"] = BigInt(stepMs);
+  // The double modulo floors negative times too (DuckDB's % keeps the dividend's sign).
+  const result = await rows(
+    connection,
+    `SELECT (end_ms - (((end_ms % $step_ms) + $step_ms) % $step_ms))::DOUBLE AS bucket_ms,
+            direction::VARCHAR, ${METRIC_SQL[metric]}::DOUBLE
+     FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY ALL`,
+    params,
+  );
+  for (const [bucketMs, direction, value] of result) {
+    if (typeof direction !== "string" || !isDirection(direction)) continue;
+    const point = points[(toNumber(bucketMs ?? null) - firstMs) / stepMs];
+    if (point !== undefined) point.byDirection[direction] += toNumber(value ?? null);
+  }
+  return { range, stepMs, metric, points };
+}

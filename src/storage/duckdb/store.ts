@@ -1,0 +1,338 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  DuckDBInstance,
+  type DuckDBConnection,
+  type DuckDBEnumType,
+  type DuckDBType,
+} from "@duckdb/node-api";
+import { AppError, isAppError, type FlowRecord } from "../../core/index.ts";
+import { silentLogger, type Logger } from "../../platform/index.ts";
+import type {
+  FlowStore,
+  SummaryQuery,
+  SummaryResult,
+  TimeRange,
+  TimeseriesQuery,
+  TimeseriesResult,
+  TopQuery,
+  TopResult,
+} from "../store.ts";
+import { appenderColumnTypes, writeChunks } from "./columns.ts";
+import { openError } from "./open-error.ts";
+import { queryDataRange, querySummary, queryTimeseries, queryTop } from "./queries.ts";
+import {
+  ENUM_COLUMNS,
+  enumColumnsToWiden,
+  FLOW_COLUMNS_SQL,
+  FLOWS_TABLE,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_DDL,
+} from "./schema.ts";
+
+export interface DuckDbStoreConfig {
+  /** The database file; the lead passes `<dataDir>/flows.duckdb`. */
+  path: string;
+  /** Open without writing (the CLI when no server runs); fails while a writer holds the file. */
+  readOnly: boolean;
+  /** DuckDB worker threads; DuckDB's default is one per core. */
+  threads?: number;
+  /** DuckDB's `memory_limit`, e.g. `"1GB"`; DuckDB's default is 80% of RAM. */
+  memoryLimit?: string;
+}
+
+export const defaultDuckDbStoreConfig: Omit<DuckDbStoreConfig, "path"> = { readOnly: false };
+
+export interface DuckDbStoreDeps {
+  logger?: Logger;
+}
+
+export interface DuckDbStore extends FlowStore {
+  readonly path: string;
+  /** Number of stored flows. */
+  countFlows(): Promise<number>;
+}
+
+// DuckDB does not stop one process from opening the same file twice (the file lock is a POSIX
+// lock, held per process), and two instances writing one file corrupt it. Closing either would
+// also drop the lock the other relies on. So the store refuses a second open in-process.
+const openPaths = new Set<string>();
+
+/**
+ * The embedded flow store. The constructor only records its configuration; `start()` opens or
+ * creates the file and migrates the schema, `stop()` waits for writes and queries in flight
+ * and closes it.
+ *
+ * Concurrency: one write connection, on which appends run one after another (a batch is one
+ * transaction); each query runs on a connection of its own, so queries proceed while a batch
+ * is being written and see only committed batches (DuckDB's MVCC).
+ */
+export function createDuckDbStore(
+  config: DuckDbStoreConfig,
+  deps: DuckDbStoreDeps = {},
+): DuckDbStore {
+  const logger = deps.logger ?? silentLogger;
+  const filePath = path.resolve(config.path);
+  let instance: DuckDBInstance | undefined;
+  let writer: DuckDBConnection | undefined;
+  let columnTypes: DuckDBType[] = [];
+  let writeChain: Promise<void> = Promise.resolve();
+  // Set when stop() begins: new appends and queries are refused, ones already queued finish.
+  let closing = false;
+  const inFlightQueries = new Set<Promise<unknown>>();
+
+  async function open(): Promise<DuckDBInstance> {
+    const options: Record<string, string> = {
+      access_mode: config.readOnly ? "READ_ONLY" : "READ_WRITE",
+      // Extensions cannot be downloaded here, and no query needs one: never try.
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+    };
+    if (config.threads !== undefined) options["threads"] = String(config.threads);
+    if (config.memoryLimit !== undefined) options["memory_limit"] = config.memoryLimit;
+    if (!config.readOnly) {
+      try {
+        mkdirSync(path.dirname(filePath), { recursive: true });
+      } catch (cause) {
+        throw new AppError(
+          "ERR_STORE_OPEN",
+          `cannot create the directory of flow store ${filePath}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    }
+    try {
+      return await DuckDBInstance.create(filePath, options);
+    } catch (cause) {
+      throw openError(filePath, config.readOnly, cause);
+    }
+  }
+
+  async function storedVersion(connection: DuckDBConnection): Promise<number | undefined> {
+    const exists = await connection.runAndReadAll(
+      "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version' AND schema_name = 'main'",
+    );
+    if (exists.getRows()[0]?.[0] === 0n) return undefined;
+    const reader = await connection.runAndReadAll("SELECT max(version) FROM schema_version");
+    const value = reader.getRows()[0]?.[0];
+    return typeof value === "number" ? value : undefined;
+  }
+
+  async function enumTypes(connection: DuckDBConnection): Promise<Map<string, readonly string[]>> {
+    const appender = await connection.createAppender(FLOWS_TABLE);
+    try {
+      const types = appenderColumnTypes(appender);
+      const stored = new Map<string, readonly string[]>();
+      for (const column of ENUM_COLUMNS) {
+        const index = FLOW_COLUMNS_SQL.findIndex(([name]) => name === column.name);
+        const type = types[index] as DuckDBEnumType | undefined;
+        if (type !== undefined) stored.set(column.name, type.values);
+      }
+      return stored;
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async function migrate(connection: DuckDBConnection): Promise<void> {
+    const version = (await storedVersion(connection)) ?? 0;
+    if (version > SCHEMA_VERSION) {
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `flow store ${filePath} has schema version ${version}, newer than this Tollgate's ${SCHEMA_VERSION}: upgrade Tollgate`,
+      );
+    }
+    if (config.readOnly) {
+      if (version < SCHEMA_VERSION) {
+        throw new AppError(
+          "ERR_STORE_OPEN",
+          version === 0
+            ? `${filePath} holds no flow store yet: start \`tollgate serve\` or import flows first`
+            : `flow store ${filePath} has schema version ${version}; start \`tollgate serve\` once to upgrade it to ${SCHEMA_VERSION}`,
+        );
+      }
+      return;
+    }
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await connection.run(SCHEMA_VERSION_DDL);
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= version) continue;
+        for (const statement of migration.statements) await connection.run(statement);
+        await connection.run(
+          "INSERT INTO schema_version VALUES ($version, $description, $applied_at_ms)",
+          {
+            version: migration.version,
+            description: migration.description,
+            applied_at_ms: BigInt(Date.now()),
+          },
+        );
+        logger.info("flow store migrated", { path: filePath, version: migration.version });
+      }
+      await connection.run("COMMIT");
+    } catch (cause) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `cannot migrate flow store ${filePath}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    const widen = enumColumnsToWiden(await enumTypes(connection));
+    for (const refused of widen.refused) {
+      logger.warn("flow store column holds values this version does not know", {
+        path: filePath,
+        detail: refused,
+      });
+    }
+    for (const statement of widen.statements) {
+      await connection.run(statement);
+      logger.info("flow store enum widened", { path: filePath, statement });
+    }
+  }
+
+  async function start(): Promise<void> {
+    if (instance !== undefined) return;
+    if (openPaths.has(filePath)) {
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `cannot open flow store ${filePath}: it is already open in this process`,
+      );
+    }
+    openPaths.add(filePath);
+    let opened: DuckDBInstance | undefined;
+    let connection: DuckDBConnection | undefined;
+    try {
+      opened = await open();
+      connection = await opened.connect();
+      await migrate(connection);
+      if (!config.readOnly) {
+        const appender = await connection.createAppender(FLOWS_TABLE);
+        columnTypes = appenderColumnTypes(appender);
+        appender.closeSync();
+      }
+    } catch (error) {
+      connection?.closeSync();
+      opened?.closeSync();
+      openPaths.delete(filePath);
+      throw isAppError(error) ? error : openError(filePath, config.readOnly, error);
+    }
+    instance = opened;
+    writer = connection;
+    logger.info("flow store open", { path: filePath, readOnly: config.readOnly });
+  }
+
+  async function stop(): Promise<void> {
+    if (instance === undefined || closing) return;
+    closing = true;
+    await writeChain;
+    await Promise.allSettled([...inFlightQueries]);
+    writer?.closeSync();
+    writer = undefined;
+    // Closing the last connection and the instance checkpoints the WAL into the file.
+    instance.closeSync();
+    instance = undefined;
+    closing = false;
+    openPaths.delete(filePath);
+    logger.info("flow store closed", { path: filePath });
+  }
+
+  async function writeBatch(records: readonly FlowRecord[]): Promise<void> {
+    const connection = writer;
+    if (instance === undefined || connection === undefined) {
+      throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is not open`);
+    }
+    if (config.readOnly) {
+      throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is open read-only`);
+    }
+    if (records.length === 0) return;
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      const appender = await connection.createAppender(FLOWS_TABLE);
+      try {
+        writeChunks(appender, columnTypes, records);
+      } catch (error) {
+        // Drop what the appender still buffers; what it already flushed goes with the rollback.
+        try {
+          appender.clear();
+          appender.closeSync();
+        } catch {
+          // The first error is the one worth reporting; this one would only hide it.
+        }
+        throw error;
+      }
+      appender.closeSync();
+      await connection.run("COMMIT");
+    } catch (cause) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      throw new AppError(
+        "ERR_STORE_WRITE",
+        `cannot write ${records.length} flows to ${filePath}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  function append(records: readonly FlowRecord[]): Promise<void> {
+    if (closing) {
+      return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
+    }
+    // Appends share one connection and one transaction at a time: chain them. A failed batch
+    // rejects its own promise only.
+    const result = writeChain.then(() => writeBatch(records));
+    writeChain = result.catch(() => undefined);
+    return result;
+  }
+
+  async function withQueryConnection<T>(
+    run: (connection: DuckDBConnection) => Promise<T>,
+  ): Promise<T> {
+    const current = instance;
+    if (current === undefined || closing) {
+      throw new AppError("ERR_STORE_QUERY", `flow store ${filePath} is not open`);
+    }
+    const task = (async () => {
+      const connection = await current.connect();
+      try {
+        return await run(connection);
+      } catch (cause) {
+        if (isAppError(cause)) throw cause;
+        throw new AppError(
+          "ERR_STORE_QUERY",
+          `query on flow store ${filePath} failed: ${(cause as Error).message}`,
+          { cause },
+        );
+      } finally {
+        connection.closeSync();
+      }
+    })();
+    inFlightQueries.add(task);
+    try {
+      return await task;
+    } finally {
+      inFlightQueries.delete(task);
+    }
+  }
+
+  return {
+    path: filePath,
+    start,
+    stop,
+    append,
+    summary: (query: SummaryQuery): Promise<SummaryResult> =>
+      withQueryConnection((connection) => querySummary(connection, query)),
+    top: (query: TopQuery): Promise<TopResult> =>
+      withQueryConnection((connection) => queryTop(connection, query)),
+    timeseries: (query: TimeseriesQuery): Promise<TimeseriesResult> =>
+      withQueryConnection((connection) => queryTimeseries(connection, query)),
+    dataRange: (): Promise<TimeRange | null> => withQueryConnection(queryDataRange),
+    countFlows: () =>
+      withQueryConnection(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          `SELECT count(*)::DOUBLE FROM ${FLOWS_TABLE}`,
+        );
+        return Number(reader.getRows()[0]?.[0] ?? 0);
+      }),
+  };
+}
