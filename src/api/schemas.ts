@@ -19,11 +19,14 @@ export const RangeSchema = Type.Union([
 
 const Since = Type.Optional(
   Type.String({
-    description: "Start: duration back from now (15m, 1h, 7d), ISO time or now. Default: first flow.",
+    description:
+      "Start: duration back from now (15m, 1h, 7d), ISO time or now. Default: first flow.",
   }),
 );
 const Until = Type.Optional(
-  Type.String({ description: "End (exclusive), same forms as since. Default: after the last flow." }),
+  Type.String({
+    description: "End (exclusive), same forms as since. Default: after the last flow.",
+  }),
 );
 const DirectionParam = Type.Optional(
   Type.String({ description: "ingress | egress | internal | transit (default: all)." }),
@@ -46,9 +49,13 @@ export const SummaryResponseSchema = Type.Object({
 });
 
 export const TopQuerySchema = Type.Object({
-  by: Type.String({ description: "Dimension: src.addr, dst.addr, dst.port, src.net, src.tag.team…" }),
+  by: Type.String({
+    description: "Dimension: src.addr, dst.addr, dst.port, src.net, src.tag.team…",
+  }),
   metric: MetricParam,
-  limit: Type.Optional(Type.String({ description: "Rows before the rest folds into other (1–10000, default 10)." })),
+  limit: Type.Optional(
+    Type.String({ description: "Rows before the rest folds into other (1–10000, default 10)." }),
+  ),
   since: Since,
   until: Until,
   direction: DirectionParam,
@@ -75,7 +82,9 @@ export const TimeseriesQuerySchema = Type.Object({
   until: Until,
   direction: DirectionParam,
   metric: MetricParam,
-  step: Type.Optional(Type.String({ description: "Bucket width (10s, 5m, 1h); default: ≤300 points." })),
+  step: Type.Optional(
+    Type.String({ description: "Bucket width (10s, 5m, 1h); default: ≤300 points." }),
+  ),
 });
 
 const ByDirectionSchema = Type.Object({

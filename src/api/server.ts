@@ -46,7 +46,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
  * /api/v1/openapi.json). Errors are `application/problem+json` (RFC 9457) with our error code.
  */
 export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): ApiServer {
-  const app = Fastify({ logger: false, ignoreTrailingSlash: true });
+  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
   let boundUrl = "";
 
   const setup = async (): Promise<void> => {
@@ -63,12 +63,15 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     app.setErrorHandler((error: FastifyError | AppError, _request, reply) => {
       if (isAppError(error)) {
         const status = STATUS_BY_CODE[error.code] ?? 500;
-        return reply
-          .status(status)
-          .type("application/problem+json")
-          .send({ type: "about:blank", title: error.code, status, detail: error.message, code: error.code });
+        return reply.status(status).type("application/problem+json").send({
+          type: "about:blank",
+          title: error.code,
+          status,
+          detail: error.message,
+          code: error.code,
+        });
       }
-      if ("validation" in error && error.validation !== undefined) {
+      if ("validation" in error) {
         return reply.status(400).type("application/problem+json").send({
           type: "about:blank",
           title: "ERR_QUERY_INVALID",

@@ -18,16 +18,23 @@ export async function fetchFromServer<T>(
     response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    if (cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EHOSTUNREACH") {
+    if (
+      cause?.code === "ECONNREFUSED" ||
+      cause?.code === "ENOTFOUND" ||
+      cause?.code === "EHOSTUNREACH"
+    ) {
       return undefined;
     }
-    throw new AppError("ERR_SERVER_UNREACHABLE", `no answer from ${server} (${String(error)}): check --server`, {
-      cause: error,
-    });
+    throw new AppError(
+      "ERR_SERVER_UNREACHABLE",
+      `no answer from ${server} (${String(error)}): check --server`,
+      {
+        cause: error,
+      },
+    );
   }
   const body = (await response.json().catch(() => undefined)) as
-    | { detail?: string; code?: string }
-    | undefined;
+    { detail?: string; code?: string } | undefined;
   if (!response.ok) {
     const detail = body?.detail ?? `HTTP ${response.status}`;
     throw new AppError(

@@ -17,7 +17,12 @@ export interface QueryOptions {
 }
 
 export type Command =
-  | { kind: "serve"; global: GlobalOptions; httpListen?: string | undefined; netflowListen?: string[] | undefined }
+  | {
+      kind: "serve";
+      global: GlobalOptions;
+      httpListen?: string | undefined;
+      netflowListen?: string[] | undefined;
+    }
   | {
       kind: "demo";
       global: GlobalOptions;

@@ -19,7 +19,10 @@ export function parseCommandLine(
       "Tollgate sees, prices and polices every byte crossing your network's edge.\nWithout a command it shows this help; `tollgate serve` runs the collector, API and dashboard.",
     )
     .version(version, "-V, --version")
-    .option("-c, --config <file>", "configuration file (env TOLLGATE_CONFIG; default ./tollgate.yaml if present)")
+    .option(
+      "-c, --config <file>",
+      "configuration file (env TOLLGATE_CONFIG; default ./tollgate.yaml if present)",
+    )
     .option("-d, --data-dir <dir>", "data directory (env TOLLGATE_DATA_DIR; default ./data)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -55,11 +58,22 @@ export function parseCommandLine(
     )
     .option("--target <host:port>", "collector to send to (loopback only)", "127.0.0.1:2055")
     .option("--backfill <hours>", "hours of history to send first", integerIn(0, 24 * 14), 24)
-    .option("--duration <seconds>", "then keep sending live traffic this long (0: stop after backfill)", integerIn(0, 86_400), 60)
+    .option(
+      "--duration <seconds>",
+      "then keep sending live traffic this long (0: stop after backfill)",
+      integerIn(0, 86_400),
+      60,
+    )
     .option("--rate <flows/s>", "live flows per second", integerIn(1, 1_000_000), 200)
     .option("--seed <n>", "random seed (same seed, same traffic)", integerIn(0, 2 ** 31), 1)
     .action(
-      (options: { target: string; backfill: number; duration: number; rate: number; seed: number }) => {
+      (options: {
+        target: string;
+        backfill: number;
+        duration: number;
+        rate: number;
+        seed: number;
+      }) => {
         parsed = {
           kind: "demo",
           global: global(),
@@ -74,7 +88,9 @@ export function parseCommandLine(
 
   program
     .command("import")
-    .description("decode NetFlow export datagrams found in pcap/pcapng files (any UDP port) and store them")
+    .description(
+      "decode NetFlow export datagrams found in pcap/pcapng files (any UDP port) and store them",
+    )
     .argument("<files...>", "capture files")
     .option("--no-progress", "no progress bar even on a terminal")
     .action((files: string[], options: { progress: boolean }) => {
@@ -83,7 +99,10 @@ export function parseCommandLine(
 
   const addQueryOptions = (command: Program): Program =>
     command
-      .option("--since <time>", "start: duration back from now (1h, 7d), ISO time or now (default: first flow)")
+      .option(
+        "--since <time>",
+        "start: duration back from now (1h, 7d), ISO time or now (default: first flow)",
+      )
       .option("--until <time>", "end, exclusive (default: after the last flow)")
       .addOption(
         new Option("--direction <direction>", "only this direction").choices([
@@ -93,7 +112,10 @@ export function parseCommandLine(
           "transit",
         ]),
       )
-      .option("--server <url>", `a running Tollgate to ask (default ${DEFAULT_SERVER}; when none answers, the data directory is read)`)
+      .option(
+        "--server <url>",
+        `a running Tollgate to ask (default ${DEFAULT_SERVER}; when none answers, the data directory is read)`,
+      )
       .option("--json", "JSON output")
       .option("--csv", "CSV output");
 
@@ -108,7 +130,8 @@ export function parseCommandLine(
     if (options.json === true && options.csv === true) {
       throw new AppError("ERR_USAGE", "choose one of --json and --csv");
     }
-    const format: OutputFormat = options.json === true ? "json" : options.csv === true ? "csv" : "table";
+    const format: OutputFormat =
+      options.json === true ? "json" : options.csv === true ? "csv" : "table";
     return {
       server: options.server ?? DEFAULT_SERVER,
       serverExplicit: options.server !== undefined,
@@ -120,7 +143,9 @@ export function parseCommandLine(
   };
 
   addQueryOptions(
-    program.command("summary").description("bytes, packets and flows per direction over a time range"),
+    program
+      .command("summary")
+      .description("bytes, packets and flows per direction over a time range"),
   ).action((options: Parameters<typeof queryOptions>[0]) => {
     parsed = { kind: "summary", global: global(), query: queryOptions(options) };
   });
@@ -128,20 +153,26 @@ export function parseCommandLine(
   addQueryOptions(
     program
       .command("top")
-      .description("top values of a dimension (src.addr, dst.addr, dst.port, proto, src.net, src.tag.team…)")
+      .description(
+        "top values of a dimension (src.addr, dst.addr, dst.port, proto, src.net, src.tag.team…)",
+      )
       .requiredOption("--by <dimension>", "dimension to group by")
       .option("--metric <metric>", "bytes, packets or flows", "bytes")
       .option("--limit <n>", "rows before the rest is folded into (other)", "10"),
-  ).action((options: Parameters<typeof queryOptions>[0] & { by: string; metric: string; limit: string }) => {
-    parsed = {
-      kind: "top",
-      global: global(),
-      query: queryOptions(options),
-      by: options.by,
-      metric: options.metric,
-      limit: options.limit,
-    };
-  });
+  ).action(
+    (
+      options: Parameters<typeof queryOptions>[0] & { by: string; metric: string; limit: string },
+    ) => {
+      parsed = {
+        kind: "top",
+        global: global(),
+        query: queryOptions(options),
+        by: options.by,
+        metric: options.metric,
+        limit: options.limit,
+      };
+    },
+  );
 
   const config = program.command("config").description("validate or print the configuration");
   config
@@ -156,7 +187,11 @@ export function parseCommandLine(
     .description("print the effective configuration (file + environment + defaults)")
     .option("--json", "JSON instead of YAML")
     .action((options: { json?: boolean }) => {
-      parsed = { kind: "config-dump", global: global(), format: options.json === true ? "json" : "yaml" };
+      parsed = {
+        kind: "config-dump",
+        global: global(),
+        format: options.json === true ? "json" : "yaml",
+      };
     });
 
   try {

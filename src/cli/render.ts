@@ -54,18 +54,26 @@ export function formatCount(count: number): string {
   return `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit] ?? ""}`;
 }
 
-function table(headers: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: ReadonlySet<number>,
+): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
   );
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) =>
-        rightAligned.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
+        rightAligned.has(column)
+          ? cell.padStart(widths[column] ?? 0)
+          : cell.padEnd(widths[column] ?? 0),
       )
       .join("  ")
       .trimEnd();
-  return [line(headers), line(widths.map((width) => "─".repeat(width))), ...rows.map(line)].join("\n");
+  return [line(headers), line(widths.map((width) => "─".repeat(width))), ...rows.map(line)].join(
+    "\n",
+  );
 }
 
 function rangeLine(range: PrintedRange | null): string {
@@ -100,15 +108,22 @@ export function renderSummary(summary: SummaryOutput, format: "table" | "json" |
 export function renderTop(top: TopOutput, format: "table" | "json" | "csv"): string {
   if (format === "json") return JSON.stringify(top, null, 2);
   if (format === "csv") {
-    const escape = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+    const escape = (value: string): string =>
+      /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
     return [
       `${top.by},bytes,packets,flows`,
       ...top.rows.map((row) => [escape(row.key), row.bytes, row.packets, row.flows].join(",")),
-      ...(top.other.flows > 0 ? [["(other)", top.other.bytes, top.other.packets, top.other.flows].join(",")] : []),
+      ...(top.other.flows > 0
+        ? [["(other)", top.other.bytes, top.other.packets, top.other.flows].join(",")]
+        : []),
     ].join("\n");
   }
   const metricValue = (totals: PrintedTotals): number =>
-    top.metric === "packets" ? totals.packets : top.metric === "flows" ? totals.flows : totals.bytes;
+    top.metric === "packets"
+      ? totals.packets
+      : top.metric === "flows"
+        ? totals.flows
+        : totals.bytes;
   const totalValue = metricValue(top.total);
   const share = (totals: PrintedTotals): string =>
     totalValue === 0 ? "" : `${((metricValue(totals) / totalValue) * 100).toFixed(1)}%`;
@@ -121,11 +136,22 @@ export function renderTop(top: TopOutput, format: "table" | "json" | "csv"): str
     share(row),
   ]);
   if (top.other.flows > 0) {
-    rows.push(["", "(other)", formatBytes(top.other.bytes), formatCount(top.other.packets), formatCount(top.other.flows), share(top.other)]);
+    rows.push([
+      "",
+      "(other)",
+      formatBytes(top.other.bytes),
+      formatCount(top.other.packets),
+      formatCount(top.other.flows),
+      share(top.other),
+    ]);
   }
   const body =
     top.rows.length === 0
       ? "no flows in this range"
-      : table(["#", top.by, "bytes", "packets", "flows", `% ${top.metric}`], rows, new Set([0, 2, 3, 4, 5]));
+      : table(
+          ["#", top.by, "bytes", "packets", "flows", `% ${top.metric}`],
+          rows,
+          new Set([0, 2, 3, 4, 5]),
+        );
   return `${rangeLine(top.range)}\n\n${body}`;
 }

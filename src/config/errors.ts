@@ -9,11 +9,28 @@ import { Value, ValueErrorType } from "@sinclair/typebox/value";
 export function describeSchemaErrors(schema: TSchema, value: unknown): string[] {
   const problems: string[] = [];
   const seenPaths = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
+  const errors = [...Value.Errors(schema, value)];
+  // A misspelt key shows up twice: as unknown, and as the required key it should have been.
+  // Keep only the first, which already suggests the right spelling.
+  const suggestedPaths = new Set<string>();
+  for (const error of errors) {
+    if (error.type !== ValueErrorType.ObjectAdditionalProperties) continue;
+    const segments = error.path.split("/");
+    const parentSchema = schemaAt(schema, segments.slice(1, -1));
+    const allowed = Object.keys(
+      (parentSchema?.["properties"] as Record<string, unknown> | undefined) ?? {},
+    );
+    const suggestion = closest(segments.at(-1) ?? "", allowed);
+    if (suggestion !== undefined)
+      suggestedPaths.add([...segments.slice(0, -1), suggestion].join("/"));
+  }
+  for (const error of errors) {
+    if (suggestedPaths.has(error.path)) continue;
     if (seenPaths.has(error.path)) continue;
     seenPaths.add(error.path);
     const segments = error.path.split("/").slice(1);
     const key = displayPath(segments);
+    // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- the default case covers the value-kind errors
     switch (error.type) {
       case ValueErrorType.ObjectAdditionalProperties: {
         const parentSchema = schemaAt(schema, segments.slice(0, -1));
@@ -22,11 +39,8 @@ export function describeSchemaErrors(schema: TSchema, value: unknown): string[] 
         );
         const unknownKey = segments.at(-1) ?? "";
         const suggestion = closest(unknownKey, allowed);
-        const hint =
-          suggestion === undefined ? "" : `; did you mean "${suggestion}"?`;
-        problems.push(
-          `${key}: unknown key${hint} (allowed here: ${allowed.join(", ") || "none"})`,
-        );
+        const hint = suggestion === undefined ? "" : `; did you mean "${suggestion}"?`;
+        problems.push(`${key}: unknown key${hint} (allowed here: ${allowed.join(", ") || "none"})`);
         break;
       }
       case ValueErrorType.ObjectRequiredProperty: {
@@ -36,11 +50,10 @@ export function describeSchemaErrors(schema: TSchema, value: unknown): string[] 
       }
       default: {
         const target = schemaAt(schema, segments);
-        const fallback = target?.["default"];
-        const defaultHint =
-          fallback === undefined ? "" : ` (default: ${JSON.stringify(fallback)})`;
+        const fallback: unknown = target?.["default"];
+        const defaultHint = fallback === undefined ? "" : ` (default: ${JSON.stringify(fallback)})`;
         problems.push(
-          `${key}: ${error.message.toLowerCase()}, got ${JSON.stringify(error.value) ?? "nothing"}${defaultHint}${describe(target)}`,
+          `${key}: ${error.message.toLowerCase()}, got ${error.value === undefined ? "nothing" : JSON.stringify(error.value)}${defaultHint}${describe(target)}`,
         );
       }
     }

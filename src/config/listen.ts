@@ -23,5 +23,7 @@ export function parseHostPort(text: string): HostPort | string {
 
 /** `HOST:PORT` text for display, with brackets around IPv6 hosts. */
 export function formatHostPort(address: HostPort): string {
-  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  return address.host.includes(":")
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
 }

@@ -81,7 +81,8 @@ function readYamlFile(filePath: string): unknown {
   try {
     text = readFileSync(filePath, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
     throw new AppError(
       "ERR_CONFIG_READ",
       `cannot read config file ${filePath} (${reason}): check the path given to --config or TOLLGATE_CONFIG`,

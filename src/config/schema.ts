@@ -99,7 +99,8 @@ export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
       default: "./data",
-      description: "Directory holding the flow store and state (relative to the working directory).",
+      description:
+        "Directory holding the flow store and state (relative to the working directory).",
     }),
     inventory: InventorySchema,
     sources: SourcesSchema,

@@ -72,7 +72,9 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
         result = deps.decode(payload, { exporterAddr, receivedMs });
       } catch (error) {
         // Decoders never throw by contract; if one does, it is a bug, counted, not a crash.
-        countIssues("unknown", exporterAddr, [{ code: "decoder-exception", detail: String(error) }]);
+        countIssues("unknown", exporterAddr, [
+          { code: "decoder-exception", detail: String(error) },
+        ]);
         return;
       }
       deps.metrics.datagramsReceived.inc({ protocol: result.protocol });

@@ -26,13 +26,16 @@ export async function startAll(components: readonly Component[]): Promise<() => 
 }
 
 async function stopAll(components: readonly Component[]): Promise<void> {
-  let firstError: unknown;
+  const errors: unknown[] = [];
   for (const component of [...components].reverse()) {
     try {
       await component.stop();
     } catch (error) {
-      firstError ??= error;
+      errors.push(error);
     }
   }
-  if (firstError !== undefined) throw firstError;
+  // Every component got its stop(); report the first failure, the cause of the others' noise.
+  if (errors.length > 0) {
+    throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
+  }
 }

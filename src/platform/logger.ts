@@ -30,7 +30,9 @@ export function createLogger(config: LoggerConfig, baseFields: LogFields = {}): 
     const rendered = Object.entries(merged)
       .map(([key, value]) => `${key}=${formatValue(value)}`)
       .join(" ");
-    write(`${new Date().toISOString()} ${level.padEnd(5)} ${message}${rendered ? ` ${rendered}` : ""}`);
+    write(
+      `${new Date().toISOString()} ${level.padEnd(5)} ${message}${rendered ? ` ${rendered}` : ""}`,
+    );
   };
   return {
     debug: (message, fields) => {
@@ -55,7 +57,7 @@ function formatValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
     return String(value);
   }
-  return JSON.stringify(value) ?? "undefined";
+  return value === undefined ? "undefined" : JSON.stringify(value);
 }
 
 /** A logger that drops everything; for tests and quiet CLI commands. */

@@ -58,7 +58,10 @@ export function parseFilter(params: RawQueryParams): FlowFilter {
 export function parseMetric(params: RawQueryParams): Metric {
   const metric = params.metric ?? "bytes";
   if (!(METRICS as readonly string[]).includes(metric)) {
-    throw new AppError("ERR_QUERY_INVALID", `metric "${metric}" is not one of ${METRICS.join(", ")}`);
+    throw new AppError(
+      "ERR_QUERY_INVALID",
+      `metric "${metric}" is not one of ${METRICS.join(", ")}`,
+    );
   }
   return metric as Metric;
 }
@@ -94,8 +97,8 @@ export function parseLimit(params: RawQueryParams, fallback = 10): number {
 
 /** Steps a time series snaps to when none is given: round, human-friendly widths. */
 const NICE_STEPS_MS = [
-  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-  10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
+  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 10_800_000,
+  21_600_000, 43_200_000, 86_400_000, 604_800_000,
 ];
 
 /** The explicit step, or the smallest nice step giving at most `maxPoints` buckets. */

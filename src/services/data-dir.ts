@@ -1,4 +1,12 @@
-import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "../core/index.ts";

@@ -35,15 +35,22 @@ export async function runImport(
     try {
       if (!statSync(file).isFile()) throw new Error("not a regular file");
     } catch (error) {
-      throw new AppError("ERR_IMPORT_READ", `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): check the path`, {
-        cause: error,
-      });
+      throw new AppError(
+        "ERR_IMPORT_READ",
+        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): check the path`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);
   const metrics = createMetrics({ defaultMetrics: false });
-  const store = createDuckDbStore({ path: flowStorePath(dataDir), readOnly: false }, { logger: options.logger });
+  const store = createDuckDbStore(
+    { path: flowStorePath(dataDir), readOnly: false },
+    { logger: options.logger },
+  );
   const classifier = createClassifier(networkTableOf(config));
   const pipeline = createPipeline(config.storage, {
     decode: decodeFlowDatagram,

@@ -1,7 +1,12 @@
 import { stringify } from "yaml";
 import { AppError, isAppError } from "../core/index.ts";
 import { loadConfig, type ConfigOverrides } from "../config/index.ts";
-import { parseCommandLine, processArguments, type Command, type GlobalOptions } from "../cli/index.ts";
+import {
+  parseCommandLine,
+  processArguments,
+  type Command,
+  type GlobalOptions,
+} from "../cli/index.ts";
 import { createLogger } from "../platform/index.ts";
 import { runDemo } from "./demo/send.ts";
 import { runImport } from "./import.ts";
@@ -26,7 +31,10 @@ const processIo: Io = {
  * and run the command by wiring the components it needs. Returns the exit code: 0 success,
  * 1 runtime failure, 2 usage or configuration error. Errors are one sentence on stderr.
  */
-export async function main(argv: readonly string[] = processArguments(), io: Io = processIo): Promise<number> {
+export async function main(
+  argv: readonly string[] = processArguments(),
+  io: Io = processIo,
+): Promise<number> {
   try {
     const command = parseCommandLine(argv, version, io);
     return await run(command, io);
@@ -35,7 +43,9 @@ export async function main(argv: readonly string[] = processArguments(), io: Io 
       io.err(`tollgate: ${error.message}`);
       return error.exitCode;
     }
-    io.err(`tollgate: unexpected error (a bug; please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    io.err(
+      `tollgate: unexpected error (a bug; please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 1;
   }
 }
@@ -71,7 +81,9 @@ async function run(command: Command, io: Io): Promise<number> {
         onProgress: (sent) => {
           if (!io.stderr.isTTY || Date.now() - lastPrintMs < 250) return;
           lastPrintMs = Date.now();
-          io.stderr.write(`\r${sent.phase}: ${sent.records.toLocaleString("en-US")} flows in ${sent.datagrams.toLocaleString("en-US")} datagrams\x1b[K`);
+          io.stderr.write(
+            `\r${sent.phase}: ${sent.records.toLocaleString("en-US")} flows in ${sent.datagrams.toLocaleString("en-US")} datagrams\x1b[K`,
+          );
         },
       });
       process.off("SIGINT", onSignal);
@@ -106,7 +118,9 @@ async function run(command: Command, io: Io): Promise<number> {
       return 0;
     }
     case "config-check": {
-      const loaded = loadConfig(overridesOf(command.global, command.file === undefined ? {} : { configPath: command.file }));
+      const loaded = loadConfig(
+        overridesOf(command.global, command.file === undefined ? {} : { configPath: command.file }),
+      );
       const networks = loaded.config.inventory.networks;
       io.out(
         `${loaded.configPath ?? "defaults (no config file)"}: valid; ${networks === undefined ? "no networks declared (the private ranges count as ours)" : `${networks.length} network(s) declared`}`,
@@ -123,7 +137,10 @@ async function run(command: Command, io: Io): Promise<number> {
 
 async function serve(command: Extract<Command, { kind: "serve" }>, io: Io): Promise<number> {
   const { config, configPath } = loadConfig(
-    overridesOf(command.global, { httpListen: command.httpListen, netflowListen: command.netflowListen }),
+    overridesOf(command.global, {
+      httpListen: command.httpListen,
+      netflowListen: command.netflowListen,
+    }),
   );
   const logger = createLogger({ level: "info" });
   const server = await startServer(config, logger);

@@ -9,7 +9,13 @@ import {
   type SummaryOutput,
   type TopOutput,
 } from "../cli/index.ts";
-import { parseDimension, parseFilter, parseLimit, parseMetric, parseRange } from "../query/index.ts";
+import {
+  parseDimension,
+  parseFilter,
+  parseLimit,
+  parseMetric,
+  parseRange,
+} from "../query/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import type { FlowStore, TimeRange } from "../storage/index.ts";
 import { silentLogger } from "../platform/index.ts";
@@ -61,14 +67,20 @@ async function withLocalStore<T>(
   }
 }
 
-export async function runSummary(config: Readonly<TollgateConfig>, query: QueryOptions): Promise<string> {
+export async function runSummary(
+  config: Readonly<TollgateConfig>,
+  query: QueryOptions,
+): Promise<string> {
   const params = { since: query.since, until: query.until, direction: query.direction };
   const remote = await fetchFromServer<SummaryOutput>(query.server, "api/v1/summary", params);
   let summary = remote;
   if (summary === undefined) {
     if (query.serverExplicit) throw unreachable(query.server);
     summary = await withLocalStore(config, query, async (store) => {
-      const result = await store.summary({ range: parseRange(params, Date.now()), filter: parseFilter(params) });
+      const result = await store.summary({
+        range: parseRange(params, Date.now()),
+        filter: parseFilter(params),
+      });
       return { range: presentRange(result.range), ...result.directions, total: result.total };
     });
   }

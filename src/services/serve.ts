@@ -5,7 +5,12 @@ import { parseHostPort } from "../config/index.ts";
 import { decodeFlowDatagram } from "../decoders/index.ts";
 import { networkTableOf } from "./networks.ts";
 import { createClassifier } from "../pipeline/classify/index.ts";
-import { createPipeline, createUdpReceiver, type Pipeline, type UdpReceiver } from "../pipeline/index.ts";
+import {
+  createPipeline,
+  createUdpReceiver,
+  type Pipeline,
+  type UdpReceiver,
+} from "../pipeline/index.ts";
 import {
   createMetrics,
   createSampledLogger,
@@ -36,7 +41,10 @@ export function flowStorePath(dataDir: string): string {
  * classification from the inventory, the pipeline, the NetFlow listeners and the HTTP API.
  * Components start in that order and stop in reverse.
  */
-export async function startServer(config: Readonly<TollgateConfig>, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Readonly<TollgateConfig>,
+  logger: Logger,
+): Promise<RunningServer> {
   const nowMs = (): number => Date.now();
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);

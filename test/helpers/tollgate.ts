@@ -102,14 +102,20 @@ export async function startTollgate(
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => {
+      resolve(code);
+    });
+  });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const deadlineMs = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`tollgate serve exited with ${child.exitCode} before it was ready:\n${output}`);
+      throw new Error(
+        `tollgate serve exited with ${child.exitCode} before it was ready:\n${output}`,
+      );
     }
     try {
       const response = await fetch(`${httpUrl}/healthz`);

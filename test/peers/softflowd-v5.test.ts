@@ -5,7 +5,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { peerAvailable, which } from "../helpers/peers.ts";
 import { writePcap, type SyntheticPacket } from "../helpers/pcap-writer.ts";
-import { getJson, runCli, startTollgate, waitFor, type RunningTollgate } from "../helpers/tollgate.ts";
+import {
+  getJson,
+  runCli,
+  startTollgate,
+  waitFor,
+  type RunningTollgate,
+} from "../helpers/tollgate.ts";
 
 /**
  * End to end with a real exporter: softflowd (Debian) reads a pcap this test writes, exports
@@ -77,7 +83,9 @@ interface Truth {
 }
 
 /** tshark's own view of the pcap, per direction, with its CIDR display filters. */
-function tsharkTruth(pcapPath: string): Record<"ingress" | "egress" | "internal" | "transit", Truth> {
+function tsharkTruth(
+  pcapPath: string,
+): Record<"ingress" | "egress" | "internal" | "transit", Truth> {
   const filters = {
     internal: `ip.src == ${OURS} && ip.dst == ${OURS}`,
     egress: `ip.src == ${OURS} && !(ip.dst == ${OURS})`,
@@ -88,7 +96,35 @@ function tsharkTruth(pcapPath: string): Record<"ingress" | "egress" | "internal"
   for (const [direction, filter] of Object.entries(filters) as [keyof typeof filters, string][]) {
     const lines = execFileSync(
       "tshark",
-      ["-r", pcapPath, "-n", "-Y", filter, "-T", "fields", "-E", "separator=|", "-e", "ip.src", "-e", "ip.dst", "-e", "ip.proto", "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "tcp.dstport", "-e", "udp.dstport", "-e", "icmp.type", "-e", "ip.len"],
+      [
+        "-r",
+        pcapPath,
+        "-n",
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-e",
+        "ip.src",
+        "-e",
+        "ip.dst",
+        "-e",
+        "ip.proto",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "udp.srcport",
+        "-e",
+        "tcp.dstport",
+        "-e",
+        "udp.dstport",
+        "-e",
+        "icmp.type",
+        "-e",
+        "ip.len",
+      ],
       { encoding: "utf8" },
     )
       .split("\n")
@@ -131,10 +167,14 @@ describe.runIf(havePeers)("softflowd -v 5 → tollgate serve", () => {
       expect(truth[direction].bytes, `${direction} has traffic`).toBeGreaterThan(0);
     }
 
-    execFileSync("softflowd", ["-r", pcapPath, "-n", `127.0.0.1:${tollgate.netflowPort}`, "-v", "5"], {
-      timeout: 60_000,
-      stdio: "pipe",
-    });
+    execFileSync(
+      "softflowd",
+      ["-r", pcapPath, "-n", `127.0.0.1:${tollgate.netflowPort}`, "-v", "5"],
+      {
+        timeout: 60_000,
+        stdio: "pipe",
+      },
+    );
 
     await waitFor(async () => {
       const summary = await getJson<{ total: Truth }>(tollgate.httpUrl, "/api/v1/summary");
@@ -144,7 +184,9 @@ describe.runIf(havePeers)("softflowd -v 5 → tollgate serve", () => {
     const cli = await runCli(["summary", "--json", "--server", tollgate.httpUrl]);
     expect(cli.stderr).toBe("");
     expect(cli.code).toBe(0);
-    const summary = JSON.parse(cli.stdout) as Record<string, Truth> & { range: { from: string } | null };
+    const summary = JSON.parse(cli.stdout) as Record<string, Truth> & {
+      range: { from: string } | null;
+    };
     for (const direction of ["ingress", "egress", "internal", "transit"] as const) {
       expect({ direction, ...summary[direction] }).toEqual({ direction, ...truth[direction] });
     }
@@ -158,7 +200,17 @@ describe.runIf(havePeers)("softflowd -v 5 → tollgate serve", () => {
     const leader = top.rows[0]!;
     const leaderBytes = execFileSync(
       "tshark",
-      ["-r", pcapPath, "-n", "-Y", `ip.src == ${leader.key} && !(ip.dst == ${OURS})`, "-T", "fields", "-e", "ip.len"],
+      [
+        "-r",
+        pcapPath,
+        "-n",
+        "-Y",
+        `ip.src == ${leader.key} && !(ip.dst == ${OURS})`,
+        "-T",
+        "fields",
+        "-e",
+        "ip.len",
+      ],
       { encoding: "utf8" },
     )
       .split("\n")

@@ -57,7 +57,9 @@ export function createUdpReceiver(config: UdpReceiverConfig, deps: UdpReceiverDe
         ipv6Only: isV6,
         recvBufferSize: config.receiveBufferBytes,
       });
-      const display = isV6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+      const display = isV6
+        ? `[${address.host}]:${address.port}`
+        : `${address.host}:${address.port}`;
       const onError = (error: NodeJS.ErrnoException): void => {
         socket.close();
         reject(listenError(config.name, display, error));
@@ -88,7 +90,9 @@ export function createUdpReceiver(config: UdpReceiverConfig, deps: UdpReceiverDe
             fix: `sysctl -w net.core.rmem_max=${config.receiveBufferBytes}`,
           });
         }
-        const boundDisplay = isV6 ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+        const boundDisplay = isV6
+          ? `[${bound.address}]:${bound.port}`
+          : `${bound.address}:${bound.port}`;
         sockets.push({
           socket,
           listener: {

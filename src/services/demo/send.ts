@@ -33,7 +33,8 @@ const BACKFILL_DATAGRAMS_PER_SECOND = 2000;
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const target = parseHostPort(options.target);
   if (typeof target === "string") throw new AppError("ERR_USAGE", `--target ${target}`);
-  const isLoopback = target.host === "localhost" || target.host === "::1" || target.host.startsWith("127.");
+  const isLoopback =
+    target.host === "localhost" || target.host === "::1" || target.host.startsWith("127.");
   if (!isLoopback) {
     throw new AppError(
       "ERR_USAGE",
@@ -63,7 +64,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       await new Promise<void>((resolve, reject) => {
         socket.send(datagram, target.port, target.host, (error) => {
           if (error === null) resolve();
-          else reject(new AppError("ERR_USAGE", `cannot send to ${options.target}: ${error.message}`, { cause: error }));
+          else
+            reject(
+              new AppError("ERR_USAGE", `cannot send to ${options.target}: ${error.message}`, {
+                cause: error,
+              }),
+            );
         });
       });
       report.datagrams++;
@@ -78,7 +84,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     let sentInWindow = 0;
     for (let fromMs = nowMs - options.backfillHours * 3_600_000; fromMs < nowMs; fromMs += stepMs) {
       if (options.signal?.aborted === true) return report;
-      const flows = generateFlows(random, fromMs, Math.min(stepMs, nowMs - fromMs), options.backfillFlowsPerMinute ?? 60);
+      const flows = generateFlows(
+        random,
+        fromMs,
+        Math.min(stepMs, nowMs - fromMs),
+        options.backfillFlowsPerMinute ?? 60,
+      );
       await send(flows, Math.min(fromMs + stepMs, nowMs));
       sentInWindow += Math.ceil(flows.length / 30);
       if (sentInWindow >= BACKFILL_DATAGRAMS_PER_SECOND / 10) {
@@ -106,9 +117,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -34,8 +34,14 @@ interface Host {
   ifIndex: number;
 }
 
-const WEB_SERVERS: Host[] = ["10.0.1.10", "10.0.1.11", "10.0.1.12"].map((addr) => ({ addr, ifIndex: IF_SERVERS }));
-const APP_SERVERS: Host[] = ["10.0.2.20", "10.0.2.21"].map((addr) => ({ addr, ifIndex: IF_SERVERS }));
+const WEB_SERVERS: Host[] = ["10.0.1.10", "10.0.1.11", "10.0.1.12"].map((addr) => ({
+  addr,
+  ifIndex: IF_SERVERS,
+}));
+const APP_SERVERS: Host[] = ["10.0.2.20", "10.0.2.21"].map((addr) => ({
+  addr,
+  ifIndex: IF_SERVERS,
+}));
 const DATABASE: Host = { addr: "10.0.3.30", ifIndex: IF_SERVERS };
 const BACKUP: Host = { addr: "10.0.4.40", ifIndex: IF_SERVERS };
 const OFFICE: Host[] = Array.from({ length: 12 }, (_, index) => ({
@@ -65,7 +71,11 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 /** A far-end address, skewed so that a few addresses carry most traffic (Zipf-like). */
-function publicAddr(random: () => number, prefixes: readonly [string, number][], hot: number): string {
+function publicAddr(
+  random: () => number,
+  prefixes: readonly [string, number][],
+  hot: number,
+): string {
   const [base, suffixBits] = pick(random, prefixes);
   const hosts = Math.min(2 ** (32 - suffixBits) - 2, hot);
   const index = Math.floor(Math.pow(random(), 3) * hosts) + 1;
@@ -127,7 +137,9 @@ export function generateFlows(
   spanMs: number,
   baseFlowsPerMinute: number,
 ): DecodedFlow[] {
-  const count = Math.round((baseFlowsPerMinute * spanMs * dailyRhythm(fromMs)) / 60_000 + random() * 0.5);
+  const count = Math.round(
+    (baseFlowsPerMinute * spanMs * dailyRhythm(fromMs)) / 60_000 + random() * 0.5,
+  );
   const flows: DecodedFlow[] = [];
   const hour = Math.floor(fromMs / 3_600_000) % 24;
   for (let index = 0; index < count; index++) {
@@ -139,39 +151,122 @@ export function generateFlows(
       const server = pick(random, WEB_SERVERS);
       const port = ephemeralPort(random);
       const requests = 2 + Math.floor(random() * 20);
-      flows.push(flow(random, endMs, client, server, { srcPort: port, dstPort: 443, protocol: 6, bytes: requests * 700, packets: requests * 2 }));
+      flows.push(
+        flow(random, endMs, client, server, {
+          srcPort: port,
+          dstPort: 443,
+          protocol: 6,
+          bytes: requests * 700,
+          packets: requests * 2,
+        }),
+      );
       const pages = 20_000 + random() * 400_000;
-      flows.push(flow(random, endMs, server, client, { srcPort: 443, dstPort: port, protocol: 6, bytes: pages, packets: pages / 1300 }));
+      flows.push(
+        flow(random, endMs, server, client, {
+          srcPort: 443,
+          dstPort: port,
+          protocol: 6,
+          bytes: pages,
+          packets: pages / 1300,
+        }),
+      );
     } else if (kind < 0.55) {
       // Office users browse and download: small requests out, large responses in.
       const user = pick(random, OFFICE);
       const cdn = publicAddr(random, CDN_PREFIXES, 60);
       const port = ephemeralPort(random);
-      flows.push(flow(random, endMs, user, cdn, { srcPort: port, dstPort: 443, protocol: 6, bytes: 3000 + random() * 20_000, packets: 10 + random() * 30 }));
+      flows.push(
+        flow(random, endMs, user, cdn, {
+          srcPort: port,
+          dstPort: 443,
+          protocol: 6,
+          bytes: 3000 + random() * 20_000,
+          packets: 10 + random() * 30,
+        }),
+      );
       const download = 50_000 + Math.pow(random(), 4) * 40_000_000;
-      flows.push(flow(random, endMs, cdn, user, { srcPort: 443, dstPort: port, protocol: 6, bytes: download, packets: download / 1400 }));
+      flows.push(
+        flow(random, endMs, cdn, user, {
+          srcPort: 443,
+          dstPort: port,
+          protocol: 6,
+          bytes: download,
+          packets: download / 1400,
+        }),
+      );
     } else if (kind < 0.8) {
       // App servers query the database (internal).
       const app = pick(random, APP_SERVERS);
       const port = ephemeralPort(random);
-      flows.push(flow(random, endMs, app, DATABASE, { srcPort: port, dstPort: 5432, protocol: 6, bytes: 2000 + random() * 30_000, packets: 20 + random() * 100 }));
-      flows.push(flow(random, endMs, DATABASE, app, { srcPort: 5432, dstPort: port, protocol: 6, bytes: 10_000 + random() * 800_000, packets: 20 + random() * 600 }));
+      flows.push(
+        flow(random, endMs, app, DATABASE, {
+          srcPort: port,
+          dstPort: 5432,
+          protocol: 6,
+          bytes: 2000 + random() * 30_000,
+          packets: 20 + random() * 100,
+        }),
+      );
+      flows.push(
+        flow(random, endMs, DATABASE, app, {
+          srcPort: 5432,
+          dstPort: port,
+          protocol: 6,
+          bytes: 10_000 + random() * 800_000,
+          packets: 20 + random() * 600,
+        }),
+      );
     } else if (kind < 0.9) {
       // DNS from the office to a public resolver.
       const user = pick(random, OFFICE);
       const port = ephemeralPort(random);
-      flows.push(flow(random, endMs, user, "9.9.9.9", { srcPort: port, dstPort: 53, protocol: 17, bytes: 80, packets: 1 }));
-      flows.push(flow(random, endMs, "9.9.9.9", user, { srcPort: 53, dstPort: port, protocol: 17, bytes: 200, packets: 1 }));
+      flows.push(
+        flow(random, endMs, user, "9.9.9.9", {
+          srcPort: port,
+          dstPort: 53,
+          protocol: 17,
+          bytes: 80,
+          packets: 1,
+        }),
+      );
+      flows.push(
+        flow(random, endMs, "9.9.9.9", user, {
+          srcPort: 53,
+          dstPort: port,
+          protocol: 17,
+          bytes: 200,
+          packets: 1,
+        }),
+      );
     } else if (kind < 0.97) {
       // Transit: traffic between two outside parties crossing our router.
       const a = publicAddr(random, CLIENT_PREFIXES, 500);
       const b = publicAddr(random, CDN_PREFIXES, 20);
-      flows.push(flow(random, endMs, a, b, { srcPort: ephemeralPort(random), dstPort: 443, protocol: 6, bytes: 5000 + random() * 200_000, packets: 10 + random() * 150 }));
+      flows.push(
+        flow(random, endMs, a, b, {
+          srcPort: ephemeralPort(random),
+          dstPort: 443,
+          protocol: 6,
+          bytes: 5000 + random() * 200_000,
+          packets: 10 + random() * 150,
+        }),
+      );
     } else {
       // Backups to object storage, heavy between 01:00 and 04:00 UTC.
-      const size = hour >= 1 && hour < 4 ? 20_000_000 + random() * 200_000_000 : 100_000 + random() * 2_000_000;
+      const size =
+        hour >= 1 && hour < 4
+          ? 20_000_000 + random() * 200_000_000
+          : 100_000 + random() * 2_000_000;
       const storage = publicAddr(random, OBJECT_STORAGE, 8);
-      flows.push(flow(random, endMs, BACKUP, storage, { srcPort: ephemeralPort(random), dstPort: 443, protocol: 6, bytes: size, packets: size / 1400 }));
+      flows.push(
+        flow(random, endMs, BACKUP, storage, {
+          srcPort: ephemeralPort(random),
+          dstPort: 443,
+          protocol: 6,
+          bytes: size,
+          packets: size / 1400,
+        }),
+      );
     }
   }
   return flows;
