@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "web/src/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },
