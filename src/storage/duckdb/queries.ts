@@ -73,7 +73,7 @@ function dimensionSql(by: Dimension, params: Params): DimensionSql {
   // isDimension has checked the key's characters; it is still bound, never spliced.
   const side = by.startsWith("src.") ? "src_tags" : "dst_tags";
   params["tag_key"] = by.slice("src.tag.".length);
-  return { sql: `coalesce(${side}[$tag_key], '')` };
+  return { sql: `coalesce(${side}[$tag_key::VARCHAR], '')` };
 }
 
 function checkMetric(metric: string): Metric {
@@ -104,13 +104,15 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
 
 function whereSql(range: TimeRange, filter: FlowFilter | undefined, params: Params): string {
   // Bound as BIGINT (not DOUBLE) so the comparison stays on the column's type and DuckDB can
-  // prune row groups by their end_ms zone maps.
+  // prune row groups by their end_ms zone maps. Parameters are cast in the SQL too: an uncast
+  // integer parameter is typed as a literal and made the bucket expression of a time series
+  // 30 times slower (900 ms against 30 ms over 1M rows, DuckDB 1.5.6).
   params["from_ms"] = BigInt(range.fromMs);
   params["to_ms"] = BigInt(range.toMs);
-  let sql = "end_ms >= $from_ms AND end_ms < $to_ms";
+  let sql = "end_ms >= $from_ms::BIGINT AND end_ms < $to_ms::BIGINT";
   if (filter?.direction !== undefined) {
     params["direction"] = filter.direction;
-    sql += " AND direction = $direction";
+    sql += " AND direction = $direction::VARCHAR";
   }
   return sql;
 }
@@ -238,11 +240,11 @@ export async function queryTop(connection: DuckDBConnection, query: TopQuery): P
        SELECT *, row_number() OVER (ORDER BY ${metric} DESC, k ASC) AS rank FROM grouped
      )
      SELECT rank::DOUBLE, k, flows::DOUBLE, bytes::DOUBLE, packets::DOUBLE
-     FROM ranked WHERE rank <= $row_limit
+     FROM ranked WHERE rank <= $row_limit::BIGINT
      UNION ALL
      SELECT NULL, NULL, coalesce(sum(flows), 0)::DOUBLE, coalesce(sum(bytes), 0)::DOUBLE,
             coalesce(sum(packets), 0)::DOUBLE
-     FROM ranked WHERE rank > $row_limit`,
+     FROM ranked WHERE rank > $row_limit::BIGINT`,
     params,
   );
   const ranked: { rank: number; row: TopRow }[] = [];
@@ -307,7 +309,7 @@ export async function queryTimeseries(
   // The double modulo floors negative times too (DuckDB's % keeps the dividend's sign).
   const result = await rows(
     connection,
-    `SELECT (end_ms - (((end_ms % $step_ms) + $step_ms) % $step_ms))::DOUBLE AS bucket_ms,
+    `SELECT (end_ms - (((end_ms % $step_ms::BIGINT) + $step_ms::BIGINT) % $step_ms::BIGINT))::DOUBLE AS bucket_ms,
             direction::VARCHAR, ${METRIC_SQL[metric]}::DOUBLE
      FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY ALL`,
     params,
