@@ -40,7 +40,7 @@ export interface DecodedFlow {
   dstAs: number;
   srcMaskLen: number;
   dstMaskLen: number;
-  /** Next hop address as text, empty when the exporter did not say. */
+  /** Next hop address as text; the all-zero address when the exporter sent none (as tshark shows it). */
   nextHop: string;
   /** Bytes and packets as the exporter counted them (before sampling is undone). */
   sampledBytes: number;
