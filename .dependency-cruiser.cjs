@@ -25,11 +25,15 @@ module.exports = {
       comment: "decoders and core are pure: no I/O modules, no clock.",
       severity: "error",
       from: { path: "^src/(core|decoders)/", pathNot: "\\.test\\.ts$" },
-      to: { dependencyTypes: ["core"], path: "^(fs|net|dgram|http|https|child_process|node:fs|node:net|node:dgram|node:http|node:https|node:child_process)" },
+      to: {
+        dependencyTypes: ["core"],
+        path: "^(fs|net|dgram|http|https|child_process|node:fs|node:net|node:dgram|node:http|node:https|node:child_process)",
+      },
     },
     {
       name: "middle-layers-not-upward",
-      comment: "inventory, pipeline, storage, query, detect, gateway never import api, cli, services, config.",
+      comment:
+        "inventory, pipeline, storage, query, detect, gateway never import api, cli, services, config.",
       severity: "error",
       from: { path: "^src/(inventory|pipeline|storage|query|detect|gateway|policy/compile)/" },
       to: { path: "^src/(api|cli|services|config)/" },
@@ -46,7 +50,7 @@ module.exports = {
       comment: "api and cli never import each other.",
       severity: "error",
       from: { path: "^src/(api|cli)/" },
-      to: { path: "^src/(api|cli)/" , pathNot: "^src/$1/"},
+      to: { path: "^src/(api|cli)/", pathNot: "^src/$1/" },
     },
     {
       name: "only-services-construct-adapters",
@@ -81,6 +85,9 @@ module.exports = {
     exclude: { path: "\\.test\\.ts$|\\.bench\\.ts$" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
   },
 };

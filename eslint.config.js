@@ -11,6 +11,7 @@ export default tseslint.config(
       "data/",
       "coverage/",
       "bin/",
+      "scratch/",
       "eslint.config.js",
       ".dependency-cruiser.cjs",
     ],
@@ -21,7 +22,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["vitest.config.ts", "web/vite.config.ts"],
+          allowDefaultProject: ["web/vite.config.ts"],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -38,6 +39,18 @@ export default tseslint.config(
       "no-restricted-syntax": [
         "error",
         { selector: "TSEnumDeclaration", message: "Use an `as const` object and a union type." },
+      ],
+    },
+  },
+  {
+    // DESIGN.md: only config/ reads process.env, only cli/ reads process.argv.
+    files: ["src/**/*.ts"],
+    ignores: ["src/config/**", "src/cli/**", "src/**/*.test.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Only src/config reads process.env." },
+        { object: "process", property: "argv", message: "Only src/cli reads process.argv." },
       ],
     },
   },
