@@ -1,1 +1,2 @@
 export * from "./params.ts";
+export * from "./range.ts";

@@ -17,22 +17,11 @@ import {
   parseRange,
 } from "../query/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
-import type { FlowStore, TimeRange } from "../storage/index.ts";
+import type { FlowStore } from "../storage/index.ts";
 import { silentLogger } from "../platform/index.ts";
 import { liveLockHolder } from "./data-dir.ts";
 import { flowStorePath } from "./serve.ts";
 import path from "node:path";
-
-function presentRange(range: TimeRange | null): SummaryOutput["range"] {
-  return range === null
-    ? null
-    : {
-        fromMs: range.fromMs,
-        toMs: range.toMs,
-        from: new Date(range.fromMs).toISOString(),
-        to: new Date(range.toMs).toISOString(),
-      };
-}
 
 /**
  * Runs a query against a running server when one answers at --server, else against the data

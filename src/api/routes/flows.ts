@@ -7,6 +7,7 @@ import {
   parseMetric,
   parseRange,
   parseStepMs,
+  presentRange,
 } from "../../query/index.ts";
 import type { FlowStore, TimeRange } from "../../storage/index.ts";
 import {
@@ -17,18 +18,6 @@ import {
   TopQuerySchema,
   TopResponseSchema,
 } from "../schemas.ts";
-
-/** A range as the API shows it: epoch ms for programs, ISO text for people. */
-export function presentRange(range: TimeRange | null) {
-  return range === null
-    ? null
-    : {
-        fromMs: range.fromMs,
-        toMs: range.toMs,
-        from: new Date(range.fromMs).toISOString(),
-        to: new Date(range.toMs).toISOString(),
-      };
-}
 
 export function registerFlowRoutes(
   app: FastifyInstance,
