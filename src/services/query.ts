@@ -15,6 +15,7 @@ import {
   parseLimit,
   parseMetric,
   parseRange,
+  presentRange,
 } from "../query/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
