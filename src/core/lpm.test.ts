@@ -233,16 +233,14 @@ describe("LpmTable", () => {
   it("agrees with a linear scan on mixed families with duplicates", () => {
     fc.assert(
       fc.property(
-        fc
-          .array(fc.oneof(ipv4Prefix, ipv6Prefix), { maxLength: 40 })
-          .chain((texts) =>
-            fc.tuple(
-              fc.constant(texts),
-              fc.array(fc.constantFrom(...(texts.length > 0 ? texts : ["::/0"])), {
-                maxLength: 10,
-              }),
-            ),
+        fc.array(fc.oneof(ipv4Prefix, ipv6Prefix), { maxLength: 40 }).chain((texts) =>
+          fc.tuple(
+            fc.constant(texts),
+            fc.array(fc.constantFrom(...(texts.length > 0 ? texts : ["::/0"])), {
+              maxLength: 10,
+            }),
           ),
+        ),
         ([texts, duplicates]) => {
           checkAgainstOracle([...texts, ...duplicates], []);
         },

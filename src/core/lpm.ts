@@ -5,10 +5,11 @@
  * IPv4: a multibit trie with strides 16/8/8 and leaf pushing, stored in Int32Arrays. Every slot
  * holds either a value id (≥ 0, 0 = no match) or a child chunk (< 0, `~chunk`), so a lookup is
  * at most three dependent array reads and allocates nothing. Memory: 256 KiB for the first level,
- * plus 1 KiB per /16 that holds a prefix longer than /16 and 1 KiB per /24 that holds a prefix
- * longer than /24, plus 1 byte per slot for the prefix length kept so that inserts in any order
- * give the same table (1.25 KiB per chunk all told). 100k prefixes with a BGP-like length mix
- * take about 30 MB (bench/lpm.ts prints the figure).
+ * plus 1 KiB per /16 that holds a prefix longer than /16 (at most 64 MiB, whatever the number of
+ * prefixes), plus 1 KiB per /24 that holds a prefix longer than /24, plus up to a third of slack
+ * from growth. Prefixes clustered in a few /16s (a real inventory) cost little; 100k prefixes
+ * scattered uniformly at random over the whole space touch most /16s and cost about 70 MiB
+ * (bench/lpm.ts prints the figure).
  *
  * IPv6: a sorted array of disjoint address ranges, each labelled with its most specific prefix,
  * searched by binary search after a 65536-bucket index on the first 16 bits. A stride-8 trie
@@ -30,16 +31,11 @@ const UINT128_MAX = (1n << 128n) - 1n;
 
 interface Level {
   slots: Int32Array;
-  lengths: Uint8Array;
   chunks: number;
 }
 
 function newLevel(chunks: number): Level {
-  return {
-    slots: new Int32Array(chunks * CHUNK_SLOTS),
-    lengths: new Uint8Array(chunks * CHUNK_SLOTS),
-    chunks: 0,
-  };
+  return { slots: new Int32Array(chunks * CHUNK_SLOTS), chunks: 0 };
 }
 
 interface Ipv6Entry {
@@ -50,10 +46,12 @@ interface Ipv6Entry {
 export class LpmTable<T> {
   // Values by id - 1; ids are stable for the life of the table.
   readonly #values: T[] = [];
+  // Prefix length by value id (id 0, "no match", has length 0): a slot's current prefix length
+  // is the length of the id it holds, so the trie needs no per-slot length array.
+  readonly #lengths: number[] = [0];
   readonly #ids = new Map<string, number>();
   // IPv4 trie levels: /16 (one chunk of 65536 slots), /24 and /32 (chunks of 256 slots).
   readonly #level0 = new Int32Array(LEVEL0_SLOTS);
-  readonly #level0Lengths = new Uint8Array(LEVEL0_SLOTS);
   #level1: Level = newLevel(16);
   #level2: Level = newLevel(16);
   // IPv6 prefixes as inserted, and the range table derived from them.
@@ -82,6 +80,7 @@ export class LpmTable<T> {
       return;
     }
     this.#values.push(value);
+    this.#lengths.push(parsed.length);
     const id = this.#values.length;
     this.#ids.set(parsed.text, id);
     if (parsed.version === 4) {
@@ -138,11 +137,8 @@ export class LpmTable<T> {
     if (this.#ipv6Dirty) this.#buildIpv6Ranges();
     return (
       this.#level0.byteLength +
-      this.#level0Lengths.byteLength +
       this.#level1.slots.byteLength +
-      this.#level1.lengths.byteLength +
       this.#level2.slots.byteLength +
-      this.#level2.lengths.byteLength +
       this.#rangeStarts.byteLength +
       this.#rangeIds.byteLength +
       this.#rangeBuckets.byteLength
@@ -179,9 +175,8 @@ export class LpmTable<T> {
       const base = ~slot * CHUNK_SLOTS;
       for (let child = base; child < base + CHUNK_SLOTS; child++)
         this.#pushLevel1(child, id, length);
-    } else if ((this.#level0Lengths[index] ?? 0) <= length) {
+    } else if ((this.#lengths[slot] ?? 0) <= length) {
       this.#level0[index] = id;
-      this.#level0Lengths[index] = length;
     }
   }
 
@@ -192,24 +187,20 @@ export class LpmTable<T> {
       const base = ~slot * CHUNK_SLOTS;
       for (let child = base; child < base + CHUNK_SLOTS; child++)
         this.#pushLevel2(child, id, length);
-    } else if ((level.lengths[index] ?? 0) <= length) {
+    } else if ((this.#lengths[slot] ?? 0) <= length) {
       level.slots[index] = id;
-      level.lengths[index] = length;
     }
   }
 
   #pushLevel2(index: number, id: number, length: number): void {
-    const level = this.#level2;
-    if ((level.lengths[index] ?? 0) <= length) {
-      level.slots[index] = id;
-      level.lengths[index] = length;
-    }
+    const slots = this.#level2.slots;
+    if ((this.#lengths[slots[index] ?? 0] ?? 0) <= length) slots[index] = id;
   }
 
   #childOfLevel0(index: number): number {
     const slot = this.#level0[index] ?? 0;
     if (slot < 0) return ~slot;
-    this.#level1 = withNewChunk(this.#level1, slot, this.#level0Lengths[index] ?? 0);
+    this.#level1 = withNewChunk(this.#level1, slot, LEVEL0_SLOTS);
     const chunk = this.#level1.chunks - 1;
     this.#level0[index] = ~chunk;
     return chunk;
@@ -219,7 +210,8 @@ export class LpmTable<T> {
     const level = this.#level1;
     const slot = level.slots[index] ?? 0;
     if (slot < 0) return ~slot;
-    this.#level2 = withNewChunk(this.#level2, slot, level.lengths[index] ?? 0);
+    // `~chunk << 8` must stay a 31-bit index: 2^23 chunks (8 GiB) is beyond any real table.
+    this.#level2 = withNewChunk(this.#level2, slot, 1 << 23);
     const chunk = this.#level2.chunks - 1;
     level.slots[index] = ~chunk;
     return chunk;
@@ -295,19 +287,18 @@ function parseOrThrow(text: string): Prefix {
 }
 
 /** A level with one more chunk, every slot set to the parent slot's value (leaf pushing). */
-function withNewChunk(level: Level, id: number, length: number): Level {
+function withNewChunk(level: Level, id: number, maxChunks: number): Level {
   let grown = level;
   if ((level.chunks + 1) * CHUNK_SLOTS > level.slots.length) {
-    const capacity = level.slots.length * 2;
-    const slots = new Int32Array(capacity);
+    // Grow by half (not double) to bound the slack at a third; level 1 never needs more than
+    // one chunk per /16.
+    const chunks = Math.min(maxChunks, Math.ceil((level.slots.length / CHUNK_SLOTS) * 1.5));
+    const slots = new Int32Array(chunks * CHUNK_SLOTS);
     slots.set(level.slots);
-    const lengths = new Uint8Array(capacity);
-    lengths.set(level.lengths);
-    grown = { slots, lengths, chunks: level.chunks };
+    grown = { slots, chunks: level.chunks };
   }
   const base = grown.chunks * CHUNK_SLOTS;
   grown.slots.fill(id, base, base + CHUNK_SLOTS);
-  grown.lengths.fill(length, base, base + CHUNK_SLOTS);
   grown.chunks++;
   return grown;
 }
