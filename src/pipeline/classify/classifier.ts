@@ -34,36 +34,49 @@ export interface ClassifierOptions {
   interfaceDirection?: (flow: DecodedFlow) => Direction | undefined;
 }
 
-/** One end of a flow, resolved: its network (if ours) and whether it is global unicast. */
+/** One end of a flow, resolved: its network (if ours) and its parsed address. */
 interface End {
   match: NetworkMatch | undefined;
-  globalUnicast: boolean;
+  /** Family of the parsed address, 0 when the text is not an address. */
+  version: 0 | 4 | 6;
+  ipv4: number;
+  /** The IPv6 address as four 32-bit words, reused for every flow. */
+  words: Uint32Array;
+}
+
+function newEnd(): End {
+  return { match: undefined, version: 0, ipv4: 0, words: new Uint32Array(4) };
+}
+
+/** Whether a resolved end is a global unicast address (the far end is then "internet"). */
+function isGlobalEnd(end: End): boolean {
+  if (end.version === 4) return isGlobalUnicastIpv4(end.ipv4);
+  if (end.version === 0) return false;
+  const words = end.words;
+  return isGlobalUnicastIpv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
 }
 
 export function createClassifier(table: NetworkTable, options: ClassifierOptions = {}): Classifier {
   const interfaceDirection = options.interfaceDirection;
   // Reused per call: classification is synchronous, nothing else can observe them in between.
-  const words = new Uint32Array(4);
-  const srcEnd: End = { match: undefined, globalUnicast: false };
-  const dstEnd: End = { match: undefined, globalUnicast: false };
+  const srcEnd = newEnd();
+  const dstEnd = newEnd();
 
   const resolve = (address: string, end: End): void => {
     // Try IPv4 first whatever `ipVersion` says: it fails on the first non-digit, and some
     // exporters write IPv4-mapped addresses of IPv6 records as dotted quads.
     const v4 = parseIpv4ToU32(address);
     if (v4 >= 0) {
+      end.version = 4;
+      end.ipv4 = v4;
       end.match = table.lookupIpv4(v4);
-      end.globalUnicast = isGlobalUnicastIpv4(v4);
-    } else if (parseIpv6ToWords(address, words)) {
-      const w0 = words[0] ?? 0;
-      const w1 = words[1] ?? 0;
-      const w2 = words[2] ?? 0;
-      const w3 = words[3] ?? 0;
-      end.match = table.lookupIpv6(w0, w1, w2, w3);
-      end.globalUnicast = isGlobalUnicastIpv6(w0, w1, w2, w3);
+    } else if (parseIpv6ToWords(address, end.words)) {
+      const words = end.words;
+      end.version = 6;
+      end.match = table.lookupIpv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
     } else {
+      end.version = 0;
       end.match = undefined;
-      end.globalUnicast = false;
     }
   };
 
@@ -77,7 +90,7 @@ export function createClassifier(table: NetworkTable, options: ClassifierOptions
       fromInterfaces ?? directionFromNetworks(srcMatch !== undefined, dstMatch !== undefined);
     const far = farEndIsSource(direction) ? srcEnd : dstEnd;
     const locality: Locality =
-      far.match !== undefined ? "on-prem" : far.globalUnicast ? "internet" : "unknown";
+      far.match !== undefined ? "on-prem" : isGlobalEnd(far) ? "internet" : "unknown";
     const srcTags: Tags = srcMatch?.tags ?? EMPTY_TAGS;
     const dstTags: Tags = dstMatch?.tags ?? EMPTY_TAGS;
     // An object literal with every field in one order gives every record the same hidden class;
