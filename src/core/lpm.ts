@@ -8,7 +8,7 @@
  * plus 1 KiB per /16 that holds a prefix longer than /16 (at most 64 MiB, whatever the number of
  * prefixes), plus 1 KiB per /24 that holds a prefix longer than /24, plus up to a third of slack
  * from growth. Prefixes clustered in a few /16s (a real inventory) cost little; 100k prefixes
- * scattered uniformly at random over the whole space touch most /16s and cost about 70 MiB
+ * scattered uniformly at random over the whole space touch most /16s and cost about 60 MiB
  * (bench/lpm.ts prints the figure).
  *
  * IPv6: a sorted array of disjoint address ranges, each labelled with its most specific prefix,
