@@ -9,6 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import {
+  createSeededRandom,
   formatIpv4,
   formatIpv6Groups,
   isGlobalUnicast,
@@ -32,23 +33,12 @@ const BATCH = 1_000;
 const NAIVE_FLOWS = 10_000;
 const RUNS = Number(process.env["RUNS"] ?? 5);
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const random = rng(2024);
+const random = createSeededRandom(2024);
 const u32 = (): number => Math.floor(random() * 2 ** 32);
 
 function randomIpv4Prefix(): string {

@@ -8,25 +8,19 @@
  *   node --expose-gc --import tsx bench/lpm.ts)
  */
 import { performance } from "node:perf_hooks";
-import { LpmTable, formatIpv4, formatIpv6Groups, parsePrefix } from "../src/core/index.ts";
+import {
+  LpmTable,
+  createSeededRandom,
+  formatIpv4,
+  formatIpv6Groups,
+  parsePrefix,
+} from "../src/core/index.ts";
 import type { Prefix } from "../src/core/index.ts";
 
 const PREFIXES = 100_000;
 const IPV4_LOOKUPS = 1_000_000;
 const IPV6_LOOKUPS = 100_000;
 const RUNS = 5;
-
-/** mulberry32: a small seeded PRNG so every run measures the same prefixes and addresses. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -201,7 +195,7 @@ function measureBuild<T>(build: () => T): { value: T; buildMs: number; heapDelta
 }
 
 function runFamily(family: 4 | 6): void {
-  const random = rng(family === 4 ? 4 : 6);
+  const random = createSeededRandom(family === 4 ? 4 : 6);
   const prefixes = family === 4 ? ipv4Prefixes(random) : ipv6Prefixes(random);
   const count = family === 4 ? IPV4_LOOKUPS : IPV6_LOOKUPS;
   const addresses =

@@ -1,5 +1,6 @@
 import { DIRECTIONS } from "../core/index.ts";
 import type { Direction } from "../core/index.ts";
+import type { PresentedRange } from "../query/index.ts";
 
 /** Volume of a set of flows as printed (same shape as the API's). */
 export interface PrintedTotals {
@@ -8,22 +9,15 @@ export interface PrintedTotals {
   flows: number;
 }
 
-export interface PrintedRange {
-  fromMs: number;
-  toMs: number;
-  from: string;
-  to: string;
-}
-
 export type SummaryOutput = Record<Direction, PrintedTotals> & {
-  range: PrintedRange | null;
+  range: PresentedRange | null;
   total: PrintedTotals;
 };
 
 export interface TopOutput {
   by: string;
   metric: string;
-  range: PrintedRange | null;
+  range: PresentedRange | null;
   rows: (PrintedTotals & { key: string })[];
   other: PrintedTotals;
   total: PrintedTotals;
@@ -76,7 +70,7 @@ function table(
   );
 }
 
-function rangeLine(range: PrintedRange | null): string {
+function rangeLine(range: PresentedRange | null): string {
   return range === null ? "no flows stored yet" : `${range.from} → ${range.to}`;
 }
 

@@ -7,3 +7,4 @@ export * from "./time.ts";
 export * from "./ip.ts";
 export * from "./prefix.ts";
 export * from "./lpm.ts";
+export * from "./random.ts";

@@ -13,7 +13,7 @@ export type DatagramDecoder = (
 
 export interface PipelineDeps {
   decode: DatagramDecoder;
-  /** Classification (direction, locality, networks); a getter so inventory can hot-reload. */
+  /** Classification (direction, locality, networks) of one decoded flow. */
   classify: (flow: DecodedFlow, receivedMs: number) => FlowRecord;
   store: FlowStore;
   metrics: Metrics;

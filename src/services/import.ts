@@ -3,14 +3,10 @@ import path from "node:path";
 import { AppError } from "../core/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { createProgressBar } from "../cli/index.ts";
-import { createCaptureReader, decodeFlowDatagram } from "../decoders/index.ts";
-import { networkTableOf } from "./networks.ts";
-import { createClassifier } from "../pipeline/classify/index.ts";
-import { createPipeline } from "../pipeline/index.ts";
+import { createCaptureReader } from "../decoders/index.ts";
 import { createMetrics, silentLogger, type Logger } from "../platform/index.ts";
-import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import { ensureWritableDataDir, lockDataDir } from "./data-dir.ts";
-import { flowStorePath } from "./serve.ts";
+import { createIngest } from "./ingest.ts";
 
 export interface ImportReport {
   files: number;
@@ -31,9 +27,12 @@ export async function runImport(
   files: readonly string[],
   options: { progress: boolean; stderr: NodeJS.WriteStream; logger: Logger },
 ): Promise<ImportReport> {
+  const sizes = new Map<string, number>();
   for (const file of files) {
     try {
-      if (!statSync(file).isFile()) throw new Error("not a regular file");
+      const stat = statSync(file);
+      if (!stat.isFile()) throw new Error("not a regular file");
+      sizes.set(file, stat.size);
     } catch (error) {
       throw new AppError(
         "ERR_IMPORT_READ",
@@ -47,17 +46,10 @@ export async function runImport(
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);
   const metrics = createMetrics({ defaultMetrics: false });
-  const store = createDuckDbStore(
-    { path: flowStorePath(dataDir), readOnly: false },
-    { logger: options.logger },
-  );
-  const classifier = createClassifier(networkTableOf(config));
-  const pipeline = createPipeline(config.storage, {
-    decode: decodeFlowDatagram,
-    classify: (flow, receivedMs) => classifier.classify(flow, receivedMs),
-    store,
+  const { store, pipeline } = createIngest(config, dataDir, {
     metrics,
-    logger: silentLogger,
+    storeLogger: options.logger,
+    pipelineLogger: silentLogger,
     reportIssue: () => undefined,
   });
   const captureIssuesByCode: Record<string, number> = {};
@@ -65,7 +57,7 @@ export async function runImport(
     await store.start();
     await pipeline.start();
     for (const file of files) {
-      const totalBytes = statSync(file).size;
+      const totalBytes = sizes.get(file) ?? 0;
       const progress = createProgressBar({
         label: path.basename(file),
         totalBytes,

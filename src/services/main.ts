@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { AppError, isAppError } from "../core/index.ts";
+import { isAppError } from "../core/index.ts";
 import { loadConfig, type ConfigOverrides } from "../config/index.ts";
 import {
   parseCommandLine,
@@ -169,5 +169,3 @@ async function serve(command: Extract<Command, { kind: "serve" }>, io: Io): Prom
   await server.stop();
   return 0;
 }
-
-export { AppError };

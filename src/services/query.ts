@@ -21,7 +21,7 @@ import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { silentLogger } from "../platform/index.ts";
 import { liveLockHolder } from "./data-dir.ts";
-import { flowStorePath } from "./serve.ts";
+import { flowStorePath } from "./ingest.ts";
 import path from "node:path";
 
 /**

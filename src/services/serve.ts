@@ -1,16 +1,7 @@
-import path from "node:path";
 import { createApiServer } from "../api/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { parseHostPort } from "../config/index.ts";
-import { decodeFlowDatagram } from "../decoders/index.ts";
-import { networkTableOf } from "./networks.ts";
-import { createClassifier } from "../pipeline/classify/index.ts";
-import {
-  createPipeline,
-  createUdpReceiver,
-  type Pipeline,
-  type UdpReceiver,
-} from "../pipeline/index.ts";
+import { createUdpReceiver, type Pipeline, type UdpReceiver } from "../pipeline/index.ts";
 import {
   createMetrics,
   createSampledLogger,
@@ -18,8 +9,8 @@ import {
   type Logger,
   type Metrics,
 } from "../platform/index.ts";
-import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import { ensureWritableDataDir, lockDataDir } from "./data-dir.ts";
+import { createIngest } from "./ingest.ts";
 import { version, webDistDir } from "./version.ts";
 
 export interface RunningServer {
@@ -29,11 +20,6 @@ export interface RunningServer {
   pipeline: Pipeline;
   metrics: Metrics;
   stop(): Promise<void>;
-}
-
-/** The DuckDB file inside a data directory. */
-export function flowStorePath(dataDir: string): string {
-  return path.join(dataDir, "flows.duckdb");
 }
 
 /**
@@ -50,14 +36,10 @@ export async function startServer(
   const lock = lockDataDir(dataDir, process.pid);
   try {
     const metrics = createMetrics({ defaultMetrics: true });
-    const store = createDuckDbStore({ path: flowStorePath(dataDir), readOnly: false }, { logger });
-    const classifier = createClassifier(networkTableOf(config));
-    const pipeline = createPipeline(config.storage, {
-      decode: decodeFlowDatagram,
-      classify: (flow, receivedMs) => classifier.classify(flow, receivedMs),
-      store,
+    const { store, pipeline } = createIngest(config, dataDir, {
       metrics,
-      logger,
+      storeLogger: logger,
+      pipelineLogger: logger,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });
     const receiver: UdpReceiver = createUdpReceiver(

@@ -1,5 +1,5 @@
 import type { DecodeIssue, DecodeResult, DecodedFlow } from "../../core/index.ts";
-import { ipv4Text } from "../shared/ipv4-text.ts";
+import { formatIpv4 } from "../../core/index.ts";
 import type { Netflow5Header } from "./header.ts";
 import {
   HEADER,
@@ -153,8 +153,8 @@ export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): 
         inIf: view.getUint16(at + RECORD.inIf),
         outIf: view.getUint16(at + RECORD.outIf),
         ipVersion: 4,
-        srcAddr: ipv4Text(view.getUint32(at + RECORD.srcAddr)),
-        dstAddr: ipv4Text(view.getUint32(at + RECORD.dstAddr)),
+        srcAddr: formatIpv4(view.getUint32(at + RECORD.srcAddr)),
+        dstAddr: formatIpv4(view.getUint32(at + RECORD.dstAddr)),
         srcPort: view.getUint16(at + RECORD.srcPort),
         dstPort: view.getUint16(at + RECORD.dstPort),
         protocol: view.getUint8(at + RECORD.protocol),
@@ -164,7 +164,7 @@ export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): 
         dstAs: view.getUint16(at + RECORD.dstAs),
         srcMaskLen: view.getUint8(at + RECORD.srcMaskLen),
         dstMaskLen: view.getUint8(at + RECORD.dstMaskLen),
-        nextHop: ipv4Text(view.getUint32(at + RECORD.nextHop)),
+        nextHop: formatIpv4(view.getUint32(at + RECORD.nextHop)),
         sampledBytes: view.getUint32(at + RECORD.bytes),
         sampledPackets: view.getUint32(at + RECORD.packets),
         samplingRate,

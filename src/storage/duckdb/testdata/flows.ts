@@ -1,4 +1,5 @@
 import type { Direction, FlowRecord, Locality, Tags } from "../../../core/index.ts";
+import { createSeededRandom } from "../../../core/index.ts";
 
 /**
  * A seeded generator of realistic FlowRecords for the store's tests and benchmarks: three
@@ -51,23 +52,11 @@ export interface FlowGeneratorOptions {
   meanGapMs: number;
 }
 
-/** Mulberry32: small, fast and good enough to make test data reproducible. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Returns a function that yields the next `count` records each time it is called. */
 export function createFlowGenerator(
   options: FlowGeneratorOptions,
 ): (count: number) => FlowRecord[] {
-  const random = createRandom(options.seed);
+  const random = createSeededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   // Power law over a pool: index = pool × u^3 puts most draws on the first hosts.
   const popular = (pool: number): number => Math.floor(pool * random() ** 3);
