@@ -2,7 +2,13 @@ import type { Direction, DirectionSource } from "./direction.ts";
 import type { Locality } from "./locality.ts";
 
 /** Which decoder produced a record. Later protocols extend this list. */
-export const FLOW_SOURCES = ["netflow5", "netflow9", "ipfix", "sflow", "demo"] as const;
+export const FLOW_SOURCES = [
+  "netflow5",
+  "netflow9",
+  "ipfix",
+  "sflow",
+  "demo",
+] as const;
 export type FlowSource = (typeof FLOW_SOURCES)[number];
 
 /** Free tags of a network (team, service, env, cost-center…): string keys to string values. */
@@ -49,6 +55,20 @@ export interface DecodedFlow {
   samplingRate: number;
   /** False when no sampling rate was known and 1 was assumed: stored, flagged, never dropped. */
   samplingRateKnown: boolean;
+  /** NetFlow v9 source id, IPFIX observation domain id, sFlow sub-agent id; 0 when none. */
+  observationDomain?: number;
+  /** IPFIX IE 61 as the exporter stated it: 0 ingress, 1 egress, 255 not stated. */
+  flowDirection?: number;
+  /** Post-NAT addresses and ports (IEs 225–228, 281–282); "" / 0 when absent. */
+  postNatSrcAddr?: string;
+  postNatDstAddr?: string;
+  postNatSrcPort?: number;
+  postNatDstPort?: number;
+  /** ingressVRFID / egressVRFID (IEs 234/235); 0 when absent. */
+  inVrf?: number;
+  outVrf?: number;
+  /** Fields without a column: enterprise-specific IEs keyed `<pen>.<id>` or by known name. */
+  extra?: Record<string, unknown>;
 }
 
 /**

@@ -8,3 +8,6 @@ export * from "./ip.ts";
 export * from "./prefix.ts";
 export * from "./lpm.ts";
 export * from "./random.ts";
+export * from "./address-words.ts";
+export * from "./flow-batch.ts";
+export * from "./interface-counters.ts";

@@ -1,0 +1,430 @@
+import { DIRECTIONS, DIRECTION_SOURCES } from "./direction.ts";
+import {
+  clearWords,
+  copyWords,
+  isIpv4Words,
+  isZeroWords,
+  textToWords,
+  wordsToText,
+} from "./address-words.ts";
+import { FLOW_SOURCES, type DecodedFlow, type FlowRecord, type FlowSource, type Tags } from "./flow.ts";
+import { LOCALITIES } from "./locality.ts";
+
+/** IPFIX IE 61 flowDirection values (RFC 7012 / IANA): what the exporter says it saw. */
+export const FLOW_DIRECTION_INGRESS = 0;
+export const FLOW_DIRECTION_EGRESS = 1;
+/** Not an IANA value: the exporter said nothing. */
+export const FLOW_DIRECTION_UNKNOWN = 255;
+
+const SOURCE_INDEX = new Map<string, number>(FLOW_SOURCES.map((name, index) => [name, index]));
+
+/**
+ * A batch of flows as columns of typed arrays: the form flows take on the hot path, from the
+ * decoder to the store. Decoders append rows without allocating (one row = one store per
+ * column), the classifier fills its columns in place, and the storage adapters hand whole
+ * columns to the database. `FlowRecord` objects exist only at the edges (tests, the demo, the
+ * API) through `appendDecoded` and `record`.
+ *
+ * Why columns: at a million records per second, per-record objects with text addresses cost
+ * more than the decoding itself (measured in bench/), and DuckDB takes columns natively.
+ *
+ * Addresses are four words per row (see `address-words.ts`); counters are float64 (exact to
+ * 2^53); closed vocabularies are indexes into the `core` lists (`FLOW_SOURCES`, `DIRECTIONS`,
+ * `DIRECTION_SOURCES`, `LOCALITIES`); networks are 1-based indexes into the classifier's
+ * network list, 0 for none.
+ *
+ * Usage by a decoder: `const row = batch.addRow()` (resets the row to neutral values and grows
+ * the batch when full), then set the columns it knows.
+ */
+export class FlowBatch {
+  capacity: number;
+  length = 0;
+
+  startMs!: Float64Array;
+  endMs!: Float64Array;
+  receivedMs!: Float64Array;
+  /** UDP source of the export (4 words per row). */
+  exporter!: Uint32Array;
+  /** NetFlow v9 source id, IPFIX observation domain id, sFlow sub-agent id; 0 for v5. */
+  observationDomain!: Uint32Array;
+  /** Index into FLOW_SOURCES. */
+  source!: Uint8Array;
+  inIf!: Uint32Array;
+  outIf!: Uint32Array;
+  ipVersion!: Uint8Array;
+  srcAddr!: Uint32Array;
+  dstAddr!: Uint32Array;
+  srcPort!: Uint16Array;
+  dstPort!: Uint16Array;
+  protocol!: Uint8Array;
+  tcpFlags!: Uint16Array;
+  tos!: Uint8Array;
+  srcAs!: Uint32Array;
+  dstAs!: Uint32Array;
+  srcMaskLen!: Uint8Array;
+  dstMaskLen!: Uint8Array;
+  /** All-zero words: none. */
+  nextHop!: Uint32Array;
+  /** IE 61 as observed: FLOW_DIRECTION_INGRESS / _EGRESS / _UNKNOWN. */
+  flowDirection!: Uint8Array;
+  /** IEs 225/226/281/282 and 227/228; all-zero words / 0 when absent. */
+  postNatSrcAddr!: Uint32Array;
+  postNatDstAddr!: Uint32Array;
+  postNatSrcPort!: Uint16Array;
+  postNatDstPort!: Uint16Array;
+  /** IEs 234/235 ingressVRFID / egressVRFID; 0 when absent. */
+  inVrf!: Uint32Array;
+  outVrf!: Uint32Array;
+  sampledBytes!: Float64Array;
+  sampledPackets!: Float64Array;
+  samplingRate!: Uint32Array;
+  /** 1 when the rate came from the export or config, 0 when 1 was assumed. */
+  samplingRateKnown!: Uint8Array;
+  /**
+   * Fields kept without a column of their own (enterprise-specific IEs with their PEN, named
+   * where known): a JSON object text per row, or undefined. Sparse: most rows have none.
+   */
+  extra!: (string | undefined)[];
+
+  // Filled by the pipeline.
+  bytes!: Float64Array;
+  packets!: Float64Array;
+  /** Indexes into DIRECTIONS, DIRECTION_SOURCES, LOCALITIES. */
+  direction!: Uint8Array;
+  directionSource!: Uint8Array;
+  locality!: Uint8Array;
+  /** 1-based index into the classifier's network list; 0 = no declared network. */
+  srcNetwork!: Uint32Array;
+  dstNetwork!: Uint32Array;
+
+  constructor(capacity = 1024) {
+    this.capacity = Math.max(1, capacity);
+    this.allocate(this.capacity);
+  }
+
+  private allocate(capacity: number): void {
+    const keep = this.length;
+    const grow = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
+      old: T | undefined,
+      make: (n: number) => T,
+      perRow = 1,
+    ): T => {
+      const next = make(capacity * perRow);
+      if (old !== undefined) next.set(old.subarray(0, keep * perRow) as never);
+      return next;
+    };
+    const f64 = (n: number) => new Float64Array(n);
+    const u32 = (n: number) => new Uint32Array(n);
+    const u16 = (n: number) => new Uint16Array(n);
+    const u8 = (n: number) => new Uint8Array(n);
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- undefined before the first allocation */
+    this.startMs = grow(this.startMs, f64);
+    this.endMs = grow(this.endMs, f64);
+    this.receivedMs = grow(this.receivedMs, f64);
+    this.exporter = grow(this.exporter, u32, 4);
+    this.observationDomain = grow(this.observationDomain, u32);
+    this.source = grow(this.source, u8);
+    this.inIf = grow(this.inIf, u32);
+    this.outIf = grow(this.outIf, u32);
+    this.ipVersion = grow(this.ipVersion, u8);
+    this.srcAddr = grow(this.srcAddr, u32, 4);
+    this.dstAddr = grow(this.dstAddr, u32, 4);
+    this.srcPort = grow(this.srcPort, u16);
+    this.dstPort = grow(this.dstPort, u16);
+    this.protocol = grow(this.protocol, u8);
+    this.tcpFlags = grow(this.tcpFlags, u16);
+    this.tos = grow(this.tos, u8);
+    this.srcAs = grow(this.srcAs, u32);
+    this.dstAs = grow(this.dstAs, u32);
+    this.srcMaskLen = grow(this.srcMaskLen, u8);
+    this.dstMaskLen = grow(this.dstMaskLen, u8);
+    this.nextHop = grow(this.nextHop, u32, 4);
+    this.flowDirection = grow(this.flowDirection, u8);
+    this.postNatSrcAddr = grow(this.postNatSrcAddr, u32, 4);
+    this.postNatDstAddr = grow(this.postNatDstAddr, u32, 4);
+    this.postNatSrcPort = grow(this.postNatSrcPort, u16);
+    this.postNatDstPort = grow(this.postNatDstPort, u16);
+    this.inVrf = grow(this.inVrf, u32);
+    this.outVrf = grow(this.outVrf, u32);
+    this.sampledBytes = grow(this.sampledBytes, f64);
+    this.sampledPackets = grow(this.sampledPackets, f64);
+    this.samplingRate = grow(this.samplingRate, u32);
+    this.samplingRateKnown = grow(this.samplingRateKnown, u8);
+    this.bytes = grow(this.bytes, f64);
+    this.packets = grow(this.packets, f64);
+    this.direction = grow(this.direction, u8);
+    this.directionSource = grow(this.directionSource, u8);
+    this.locality = grow(this.locality, u8);
+    this.srcNetwork = grow(this.srcNetwork, u32);
+    this.dstNetwork = grow(this.dstNetwork, u32);
+    if (this.extra === undefined) this.extra = [];
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
+    this.capacity = capacity;
+  }
+
+  /** Makes room for `rows` more rows. */
+  reserve(rows: number): void {
+    const needed = this.length + rows;
+    if (needed <= this.capacity) return;
+    let capacity = this.capacity * 2;
+    while (capacity < needed) capacity *= 2;
+    this.allocate(capacity);
+  }
+
+  /**
+   * Appends a row with neutral values (zeros, unknown flow direction, sampling rate 1 not
+   * known) and returns its index. Columns that are zero by default are reset here because
+   * batches are reused after `clear()`.
+   */
+  addRow(): number {
+    if (this.length === this.capacity) this.allocate(this.capacity * 2);
+    const row = this.length++;
+    this.startMs[row] = 0;
+    this.endMs[row] = 0;
+    this.receivedMs[row] = 0;
+    clearWords(this.exporter, row);
+    this.observationDomain[row] = 0;
+    this.source[row] = 0;
+    this.inIf[row] = 0;
+    this.outIf[row] = 0;
+    this.ipVersion[row] = 0;
+    clearWords(this.srcAddr, row);
+    clearWords(this.dstAddr, row);
+    this.srcPort[row] = 0;
+    this.dstPort[row] = 0;
+    this.protocol[row] = 0;
+    this.tcpFlags[row] = 0;
+    this.tos[row] = 0;
+    this.srcAs[row] = 0;
+    this.dstAs[row] = 0;
+    this.srcMaskLen[row] = 0;
+    this.dstMaskLen[row] = 0;
+    clearWords(this.nextHop, row);
+    this.flowDirection[row] = FLOW_DIRECTION_UNKNOWN;
+    clearWords(this.postNatSrcAddr, row);
+    clearWords(this.postNatDstAddr, row);
+    this.postNatSrcPort[row] = 0;
+    this.postNatDstPort[row] = 0;
+    this.inVrf[row] = 0;
+    this.outVrf[row] = 0;
+    this.sampledBytes[row] = 0;
+    this.sampledPackets[row] = 0;
+    this.samplingRate[row] = 1;
+    this.samplingRateKnown[row] = 0;
+    if (this.extra.length > row) this.extra[row] = undefined;
+    this.bytes[row] = 0;
+    this.packets[row] = 0;
+    this.direction[row] = 0;
+    this.directionSource[row] = 0;
+    this.locality[row] = 0;
+    this.srcNetwork[row] = 0;
+    this.dstNetwork[row] = 0;
+    return row;
+  }
+
+  /** Drops the last row (a decoder that found the record unusable after starting it). */
+  dropLastRow(): void {
+    if (this.length > 0) this.length--;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.extra.length = 0;
+  }
+
+  setExtra(row: number, fields: Readonly<Record<string, unknown>>): void {
+    while (this.extra.length < row) this.extra.push(undefined);
+    this.extra[row] = JSON.stringify(fields);
+  }
+
+  /** Appends every row of `other` (used to merge per-datagram batches). */
+  appendBatch(other: FlowBatch, from = 0, to = other.length): void {
+    const rows = to - from;
+    if (rows <= 0) return;
+    this.reserve(rows);
+    const at = this.length;
+    for (const key of SCALAR_COLUMNS) {
+      (this[key] as Float64Array).set(
+        (other[key] as Float64Array).subarray(from, to) as never,
+        at,
+      );
+    }
+    for (const key of ADDRESS_COLUMNS) {
+      this[key].set(other[key].subarray(from * 4, to * 4), at * 4);
+    }
+    for (let row = from; row < to; row++) {
+      const extra = other.extra[row];
+      if (extra !== undefined) {
+        while (this.extra.length < at + row - from) this.extra.push(undefined);
+        this.extra[at + row - from] = extra;
+      }
+    }
+    this.length += rows;
+  }
+
+  /** Appends one decoded flow given as an object (demo, tests, cloud logs). */
+  appendDecoded(flow: DecodedFlow): number {
+    const row = this.addRow();
+    this.startMs[row] = flow.startMs;
+    this.endMs[row] = flow.endMs;
+    textToWords(flow.exporterAddr, this.exporter, row);
+    this.observationDomain[row] = flow.observationDomain ?? 0;
+    this.source[row] = SOURCE_INDEX.get(flow.source) ?? 0;
+    this.inIf[row] = flow.inIf;
+    this.outIf[row] = flow.outIf;
+    this.ipVersion[row] = flow.ipVersion;
+    textToWords(flow.srcAddr, this.srcAddr, row);
+    textToWords(flow.dstAddr, this.dstAddr, row);
+    this.srcPort[row] = flow.srcPort;
+    this.dstPort[row] = flow.dstPort;
+    this.protocol[row] = flow.protocol;
+    this.tcpFlags[row] = flow.tcpFlags;
+    this.tos[row] = flow.tos;
+    this.srcAs[row] = flow.srcAs;
+    this.dstAs[row] = flow.dstAs;
+    this.srcMaskLen[row] = flow.srcMaskLen;
+    this.dstMaskLen[row] = flow.dstMaskLen;
+    if (flow.nextHop !== "") textToWords(flow.nextHop, this.nextHop, row);
+    this.flowDirection[row] = flow.flowDirection ?? FLOW_DIRECTION_UNKNOWN;
+    if (flow.postNatSrcAddr !== undefined && flow.postNatSrcAddr !== "") {
+      textToWords(flow.postNatSrcAddr, this.postNatSrcAddr, row);
+    }
+    if (flow.postNatDstAddr !== undefined && flow.postNatDstAddr !== "") {
+      textToWords(flow.postNatDstAddr, this.postNatDstAddr, row);
+    }
+    this.postNatSrcPort[row] = flow.postNatSrcPort ?? 0;
+    this.postNatDstPort[row] = flow.postNatDstPort ?? 0;
+    this.inVrf[row] = flow.inVrf ?? 0;
+    this.outVrf[row] = flow.outVrf ?? 0;
+    this.sampledBytes[row] = flow.sampledBytes;
+    this.sampledPackets[row] = flow.sampledPackets;
+    this.samplingRate[row] = flow.samplingRate;
+    this.samplingRateKnown[row] = flow.samplingRateKnown ? 1 : 0;
+    if (flow.extra !== undefined) this.setExtra(row, flow.extra);
+    return row;
+  }
+
+  /** Row `row` as a DecodedFlow object: for tests, goldens and debugging, not the hot path. */
+  decoded(row: number): DecodedFlow {
+    const optionalText = (words: Uint32Array) =>
+      isZeroWords(words, row) ? "" : wordsToText(words, row);
+    const extra = this.extra[row];
+    const flow: DecodedFlow = {
+      startMs: this.startMs[row] ?? 0,
+      endMs: this.endMs[row] ?? 0,
+      exporterAddr: wordsToText(this.exporter, row),
+      observationDomain: this.observationDomain[row] ?? 0,
+      source: FLOW_SOURCES[this.source[row] ?? 0] ?? "demo",
+      inIf: this.inIf[row] ?? 0,
+      outIf: this.outIf[row] ?? 0,
+      ipVersion: this.ipVersion[row] === 6 ? 6 : 4,
+      srcAddr: wordsToText(this.srcAddr, row),
+      dstAddr: wordsToText(this.dstAddr, row),
+      srcPort: this.srcPort[row] ?? 0,
+      dstPort: this.dstPort[row] ?? 0,
+      protocol: this.protocol[row] ?? 0,
+      tcpFlags: this.tcpFlags[row] ?? 0,
+      tos: this.tos[row] ?? 0,
+      srcAs: this.srcAs[row] ?? 0,
+      dstAs: this.dstAs[row] ?? 0,
+      srcMaskLen: this.srcMaskLen[row] ?? 0,
+      dstMaskLen: this.dstMaskLen[row] ?? 0,
+      nextHop: optionalText(this.nextHop),
+      flowDirection: this.flowDirection[row] ?? FLOW_DIRECTION_UNKNOWN,
+      postNatSrcAddr: optionalText(this.postNatSrcAddr),
+      postNatDstAddr: optionalText(this.postNatDstAddr),
+      postNatSrcPort: this.postNatSrcPort[row] ?? 0,
+      postNatDstPort: this.postNatDstPort[row] ?? 0,
+      inVrf: this.inVrf[row] ?? 0,
+      outVrf: this.outVrf[row] ?? 0,
+      sampledBytes: this.sampledBytes[row] ?? 0,
+      sampledPackets: this.sampledPackets[row] ?? 0,
+      samplingRate: this.samplingRate[row] ?? 1,
+      samplingRateKnown: this.samplingRateKnown[row] === 1,
+    };
+    if (extra !== undefined) flow.extra = JSON.parse(extra) as Record<string, unknown>;
+    return flow;
+  }
+
+  /** Row `row` as a FlowRecord, network names and tags resolved through `networks`. */
+  record(row: number, networks: readonly { name: string; tags: Tags }[] = []): FlowRecord {
+    const network = (index: number) => networks[index - 1];
+    const src = network(this.srcNetwork[row] ?? 0);
+    const dst = network(this.dstNetwork[row] ?? 0);
+    return {
+      ...this.decoded(row),
+      receivedMs: this.receivedMs[row] ?? 0,
+      bytes: this.bytes[row] ?? 0,
+      packets: this.packets[row] ?? 0,
+      direction: DIRECTIONS[this.direction[row] ?? 0] ?? "transit",
+      directionSource: DIRECTION_SOURCES[this.directionSource[row] ?? 0] ?? "unknown",
+      locality: LOCALITIES[this.locality[row] ?? 0] ?? "unknown",
+      srcNetwork: src?.name ?? "",
+      dstNetwork: dst?.name ?? "",
+      srcTags: src?.tags ?? {},
+      dstTags: dst?.tags ?? {},
+    };
+  }
+
+  /** Every row as DecodedFlow objects. */
+  decodedRows(): DecodedFlow[] {
+    return Array.from({ length: this.length }, (_, row) => this.decoded(row));
+  }
+
+  isIpv4Source(row: number): boolean {
+    return isIpv4Words(this.srcAddr, row);
+  }
+}
+
+/** Every one-value-per-row column, for bulk copies. */
+export const SCALAR_COLUMNS = [
+  "startMs",
+  "endMs",
+  "receivedMs",
+  "observationDomain",
+  "source",
+  "inIf",
+  "outIf",
+  "ipVersion",
+  "srcPort",
+  "dstPort",
+  "protocol",
+  "tcpFlags",
+  "tos",
+  "srcAs",
+  "dstAs",
+  "srcMaskLen",
+  "dstMaskLen",
+  "flowDirection",
+  "postNatSrcPort",
+  "postNatDstPort",
+  "inVrf",
+  "outVrf",
+  "sampledBytes",
+  "sampledPackets",
+  "samplingRate",
+  "samplingRateKnown",
+  "bytes",
+  "packets",
+  "direction",
+  "directionSource",
+  "locality",
+  "srcNetwork",
+  "dstNetwork",
+] as const satisfies readonly (keyof FlowBatch)[];
+
+/** Every four-words-per-row address column. */
+export const ADDRESS_COLUMNS = [
+  "exporter",
+  "srcAddr",
+  "dstAddr",
+  "nextHop",
+  "postNatSrcAddr",
+  "postNatDstAddr",
+] as const satisfies readonly (keyof FlowBatch)[];
+
+export function flowSourceIndex(source: FlowSource): number {
+  return SOURCE_INDEX.get(source) ?? 0;
+}
+
+export { copyWords };
