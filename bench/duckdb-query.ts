@@ -15,6 +15,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createDuckDbStore, FLOWS_TABLE, type DuckDbStore } from "../src/storage/duckdb/index.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
+import { batchOfRecords } from "../src/storage/index.ts";
 
 const RUNS = 3;
 const DAY_MS = 86_400_000;
@@ -53,7 +54,10 @@ async function load(dir: string): Promise<{ ordered: string; shuffled: string; l
     meanGapMs: copySpanMs / SEED_ROWS,
   });
   const startedMs = performance.now();
-  for (let loaded = 0; loaded < SEED_ROWS; loaded += 50_000) await store.append(generate(50_000));
+  for (let loaded = 0; loaded < SEED_ROWS; loaded += 50_000) {
+    const { batch, networks } = batchOfRecords(generate(50_000));
+    await store.append(batch, networks);
+  }
   const loadRate = SEED_ROWS / ((performance.now() - startedMs) / 1000);
   await store.stop();
 

@@ -262,19 +262,28 @@ export class FlowBatch {
     this.length += rows;
   }
 
-  /** Appends one decoded flow given as an object (demo, tests, cloud logs). */
+  /**
+   * Appends one decoded flow given as an object (demo, tests, cloud logs). Throws when an
+   * address is not an IP address, naming the column; the row is not kept.
+   */
   appendDecoded(flow: DecodedFlow): number {
     const row = this.addRow();
+    const address = (text: string, words: Uint32Array, column: string) => {
+      if (!textToWords(text, words, row)) {
+        this.dropLastRow();
+        throw new Error(`column ${column}: "${text}" is not an IP address`);
+      }
+    };
     this.startMs[row] = flow.startMs;
     this.endMs[row] = flow.endMs;
-    textToWords(flow.exporterAddr, this.exporter, row);
+    address(flow.exporterAddr, this.exporter, "exporter");
     this.observationDomain[row] = flow.observationDomain ?? 0;
     this.source[row] = SOURCE_INDEX.get(flow.source) ?? 0;
     this.inIf[row] = flow.inIf;
     this.outIf[row] = flow.outIf;
     this.ipVersion[row] = flow.ipVersion;
-    textToWords(flow.srcAddr, this.srcAddr, row);
-    textToWords(flow.dstAddr, this.dstAddr, row);
+    address(flow.srcAddr, this.srcAddr, "src_addr");
+    address(flow.dstAddr, this.dstAddr, "dst_addr");
     this.srcPort[row] = flow.srcPort;
     this.dstPort[row] = flow.dstPort;
     this.protocol[row] = flow.protocol;
@@ -284,13 +293,13 @@ export class FlowBatch {
     this.dstAs[row] = flow.dstAs;
     this.srcMaskLen[row] = flow.srcMaskLen;
     this.dstMaskLen[row] = flow.dstMaskLen;
-    if (flow.nextHop !== "") textToWords(flow.nextHop, this.nextHop, row);
+    if (flow.nextHop !== "") address(flow.nextHop, this.nextHop, "next_hop");
     this.flowDirection[row] = flow.flowDirection ?? FLOW_DIRECTION_UNKNOWN;
     if (flow.postNatSrcAddr !== undefined && flow.postNatSrcAddr !== "") {
-      textToWords(flow.postNatSrcAddr, this.postNatSrcAddr, row);
+      address(flow.postNatSrcAddr, this.postNatSrcAddr, "post_nat_src");
     }
     if (flow.postNatDstAddr !== undefined && flow.postNatDstAddr !== "") {
-      textToWords(flow.postNatDstAddr, this.postNatDstAddr, row);
+      address(flow.postNatDstAddr, this.postNatDstAddr, "post_nat_dst");
     }
     this.postNatSrcPort[row] = flow.postNatSrcPort ?? 0;
     this.postNatDstPort[row] = flow.postNatDstPort ?? 0;
@@ -304,16 +313,17 @@ export class FlowBatch {
     return row;
   }
 
-  /** Row `row` as a DecodedFlow object: for tests, goldens and debugging, not the hot path. */
+  /**
+   * Row `row` as a DecodedFlow object: for tests, goldens and debugging, not the hot path. The
+   * optional fields appear only when they hold something (a v5 record has none of them).
+   */
   decoded(row: number): DecodedFlow {
     const optionalText = (words: Uint32Array) =>
       isZeroWords(words, row) ? "" : wordsToText(words, row);
-    const extra = this.extra[row];
     const flow: DecodedFlow = {
       startMs: this.startMs[row] ?? 0,
       endMs: this.endMs[row] ?? 0,
       exporterAddr: wordsToText(this.exporter, row),
-      observationDomain: this.observationDomain[row] ?? 0,
       source: FLOW_SOURCES[this.source[row] ?? 0] ?? "demo",
       inIf: this.inIf[row] ?? 0,
       outIf: this.outIf[row] ?? 0,
@@ -330,18 +340,28 @@ export class FlowBatch {
       srcMaskLen: this.srcMaskLen[row] ?? 0,
       dstMaskLen: this.dstMaskLen[row] ?? 0,
       nextHop: optionalText(this.nextHop),
-      flowDirection: this.flowDirection[row] ?? FLOW_DIRECTION_UNKNOWN,
-      postNatSrcAddr: optionalText(this.postNatSrcAddr),
-      postNatDstAddr: optionalText(this.postNatDstAddr),
-      postNatSrcPort: this.postNatSrcPort[row] ?? 0,
-      postNatDstPort: this.postNatDstPort[row] ?? 0,
-      inVrf: this.inVrf[row] ?? 0,
-      outVrf: this.outVrf[row] ?? 0,
       sampledBytes: this.sampledBytes[row] ?? 0,
       sampledPackets: this.sampledPackets[row] ?? 0,
       samplingRate: this.samplingRate[row] ?? 1,
       samplingRateKnown: this.samplingRateKnown[row] === 1,
     };
+    const domain = this.observationDomain[row] ?? 0;
+    if (domain !== 0) flow.observationDomain = domain;
+    const flowDirection = this.flowDirection[row] ?? FLOW_DIRECTION_UNKNOWN;
+    if (flowDirection !== FLOW_DIRECTION_UNKNOWN) flow.flowDirection = flowDirection;
+    const natSrc = optionalText(this.postNatSrcAddr);
+    if (natSrc !== "") flow.postNatSrcAddr = natSrc;
+    const natDst = optionalText(this.postNatDstAddr);
+    if (natDst !== "") flow.postNatDstAddr = natDst;
+    const natSrcPort = this.postNatSrcPort[row] ?? 0;
+    if (natSrcPort !== 0) flow.postNatSrcPort = natSrcPort;
+    const natDstPort = this.postNatDstPort[row] ?? 0;
+    if (natDstPort !== 0) flow.postNatDstPort = natDstPort;
+    const inVrf = this.inVrf[row] ?? 0;
+    if (inVrf !== 0) flow.inVrf = inVrf;
+    const outVrf = this.outVrf[row] ?? 0;
+    if (outVrf !== 0) flow.outVrf = outVrf;
+    const extra = this.extra[row];
     if (extra !== undefined) flow.extra = JSON.parse(extra) as Record<string, unknown>;
     return flow;
   }

@@ -1,25 +1,22 @@
-import type { DecodeIssue, DecodeResult, DecodedFlow, FlowRecord } from "../core/index.ts";
+import { textToWords, type DecodeIssue, type InterfaceCounters } from "../core/index.ts";
+import type { DatagramContext, DecodeOutput, FlowDecoder } from "../decoders/index.ts";
 import type { Component, Logger, Metrics } from "../platform/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { createBatchWriter, type BatchWriterConfig } from "./batch/batch-writer.ts";
+import type { Classifier } from "./classify/index.ts";
 
 export type PipelineConfig = BatchWriterConfig;
 
-/** Decodes one datagram into flows; the pipeline does not care which protocol it held. */
-export type DatagramDecoder = (
-  payload: Uint8Array,
-  context: { exporterAddr: string; receivedMs: number },
-) => DecodeResult<DecodedFlow> & { protocol: string };
-
 export interface PipelineDeps {
-  decode: DatagramDecoder;
-  /** Classification (direction, locality, networks) of one decoded flow. */
-  classify: (flow: DecodedFlow, receivedMs: number) => FlowRecord;
+  decoder: FlowDecoder;
+  classifier: Classifier;
   store: FlowStore;
   metrics: Metrics;
   logger: Logger;
   /** Sampled logging of decode issues (never per record). */
   reportIssue: (key: string, message: string, fields: Record<string, unknown>) => void;
+  /** sFlow counter samples, when a consumer wants them. */
+  onCounters?: (counters: readonly InterfaceCounters[]) => void;
 }
 
 export interface PipelineStats {
@@ -38,19 +35,37 @@ export interface Pipeline extends Component {
   stats(): PipelineStats;
 }
 
+/** Exporter addresses as words, cached: a collector hears from few exporters. */
+const EXPORTER_CACHE_MAX = 10_000;
+
 /**
- * decode → classify → batch → store. Synchronous up to the batch: a datagram is decoded and
- * classified in the receive callback, so the only queue is the batch writer's.
+ * decode → classify → batch → store. Synchronous up to the batch: a datagram is decoded
+ * straight into the open batch and its rows classified in place in the receive callback, so
+ * the only queue is the batch writer's and no record is copied or allocated on the way.
  */
 export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipeline {
-  const writer = createBatchWriter(config, deps);
+  const writer = createBatchWriter(config, { ...deps, networks: deps.classifier.networks });
+  const exporterWords = new Map<string, Uint32Array>();
+  const issues: DecodeIssue[] = [];
+  const counters: InterfaceCounters[] = [];
   let datagrams = 0;
   let records = 0;
-  let issues = 0;
+  let issueCount = 0;
 
-  const countIssues = (protocol: string, exporterAddr: string, found: readonly DecodeIssue[]) => {
-    for (const issue of found) {
-      issues++;
+  const wordsOf = (exporterAddr: string): Uint32Array => {
+    let words = exporterWords.get(exporterAddr);
+    if (words === undefined) {
+      words = new Uint32Array(4);
+      textToWords(exporterAddr, words, 0);
+      if (exporterWords.size >= EXPORTER_CACHE_MAX) exporterWords.clear();
+      exporterWords.set(exporterAddr, words);
+    }
+    return words;
+  };
+
+  const countIssues = (protocol: string, exporterAddr: string): void => {
+    for (const issue of issues) {
+      issueCount++;
       deps.metrics.decodeIssues.inc({ protocol, code: issue.code });
       deps.reportIssue(`${exporterAddr}/${issue.code}`, "decode issue", {
         exporter: exporterAddr,
@@ -59,6 +74,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
         detail: issue.detail,
       });
     }
+    issues.length = 0;
   };
 
   return {
@@ -67,28 +83,40 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     ingestDatagram(payload, exporterAddr, receivedMs) {
       datagrams++;
       deps.metrics.datagramBytesReceived.inc(payload.length);
-      let result: ReturnType<DatagramDecoder>;
+      const batch = writer.openBatch();
+      const before = batch.length;
+      const context: DatagramContext = {
+        exporterAddr,
+        exporterWords: wordsOf(exporterAddr),
+        receivedMs,
+      };
+      const out: DecodeOutput = { flows: batch, counters, issues };
+      let protocol = "unknown";
       try {
-        result = deps.decode(payload, { exporterAddr, receivedMs });
+        protocol = deps.decoder.decode(payload, context, out).protocol;
       } catch (error) {
         // Decoders never throw by contract; if one does, it is a bug, counted, not a crash.
-        countIssues("unknown", exporterAddr, [
-          { code: "decoder-exception", detail: String(error) },
-        ]);
-        return;
+        batch.length = before;
+        issues.push({ code: "decoder-exception", detail: String(error) });
       }
-      deps.metrics.datagramsReceived.inc({ protocol: result.protocol });
-      if (result.issues.length > 0) countIssues(result.protocol, exporterAddr, result.issues);
-      if (result.records.length === 0) return;
-      records += result.records.length;
-      deps.metrics.recordsDecoded.inc({ protocol: result.protocol }, result.records.length);
-      for (const flow of result.records) writer.add(deps.classify(flow, receivedMs));
+      deps.metrics.datagramsReceived.inc({ protocol });
+      if (issues.length > 0) countIssues(protocol, exporterAddr);
+      if (counters.length > 0) {
+        deps.onCounters?.(counters);
+        counters.length = 0;
+      }
+      const added = batch.length - before;
+      if (added === 0) return;
+      records += added;
+      deps.metrics.recordsDecoded.inc({ protocol }, added);
+      deps.classifier.classifyRows(batch, before, batch.length, receivedMs);
+      writer.rowsAdded();
     },
     flush: () => writer.flush(),
     stats: () => ({
       datagrams,
       records,
-      decodeIssues: issues,
+      decodeIssues: issueCount,
       stored: writer.storedRecords(),
       dropped: writer.droppedRecords(),
       pendingBatches: writer.pendingBatches(),

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { TollgateConfig } from "../config/index.ts";
-import { decodeFlowDatagram } from "../decoders/index.ts";
+import { createFlowDecoder } from "../decoders/index.ts";
 import { createClassifier } from "../pipeline/classify/index.ts";
 import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/index.ts";
 import type { Logger, Metrics } from "../platform/index.ts";
@@ -35,8 +35,8 @@ export function createIngest(
   );
   const classifier = createClassifier(networkTableOf(config));
   const pipeline = createPipeline(config.storage, {
-    decode: decodeFlowDatagram,
-    classify: (flow, receivedMs) => classifier.classify(flow, receivedMs),
+    decoder: createFlowDecoder(),
+    classifier,
     store,
     metrics: deps.metrics,
     logger: deps.pipelineLogger,

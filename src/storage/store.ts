@@ -1,4 +1,4 @@
-import type { Direction, FlowRecord } from "../core/index.ts";
+import type { Direction, FlowBatch, Tags } from "../core/index.ts";
 
 /**
  * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
@@ -116,11 +116,21 @@ export interface TimeseriesResult {
   points: TimeseriesPoint[];
 }
 
+/** A declared network as flows refer to it: its name and its tags. */
+export interface NetworkRef {
+  name: string;
+  tags: Tags;
+}
+
 export interface FlowStore {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Appends a batch durably: when the promise resolves, the rows are committed. */
-  append(records: readonly FlowRecord[]): Promise<void>;
+  /**
+   * Appends a batch durably: when the promise resolves, the rows are committed. The batch's
+   * network indexes (1-based) refer to `networks`; the caller must not touch the batch until
+   * the promise settles.
+   */
+  append(batch: FlowBatch, networks: readonly NetworkRef[]): Promise<void>;
   summary(query: SummaryQuery): Promise<SummaryResult>;
   top(query: TopQuery): Promise<TopResult>;
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;

@@ -1,5 +1,11 @@
 import type { DecodeIssue, DecodeResult, DecodedFlow } from "../../core/index.ts";
-import { formatIpv4 } from "../../core/index.ts";
+import {
+  copyWords,
+  FlowBatch,
+  flowSourceIndex,
+  setIpv4Words,
+  textToWords,
+} from "../../core/index.ts";
 import type { Netflow5Header } from "./header.ts";
 import {
   HEADER,
@@ -82,10 +88,32 @@ function isMessageChain(view: DataView, offset: number, length: number): boolean
  * (softflowd writes First = 0xFFFFFFFF for a flow that began 1 ms before it started).
  */
 export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): Netflow5Result {
-  const records: DecodedFlow[] = [];
+  const batch = new FlowBatch(32);
+  const exporterWords = new Uint32Array(4);
+  textToWords(context.exporterAddr, exporterWords, 0);
   const issues: DecodeIssue[] = [];
+  const headers = decodeNetflow5Into(
+    datagram,
+    { exporterWords, receivedMs: context.receivedMs },
+    batch,
+    issues,
+  );
+  return { records: batch.decodedRows(), issues, headers };
+}
+
+/**
+ * The hot-path form of `decodeNetflow5`: appends the records to `out` (no object per record)
+ * and the problems to `issues`, and returns the v5 headers seen.
+ */
+export function decodeNetflow5Into(
+  datagram: Uint8Array,
+  context: { exporterWords: Uint32Array; receivedMs: number },
+  out: FlowBatch,
+  issues: DecodeIssue[],
+): Netflow5Header[] {
   const headers: Netflow5Header[] = [];
-  const result: Netflow5Result = { records, issues, headers };
+  const result = headers;
+  const firstRow = out.length;
   const length = datagram.byteLength;
   const view = new DataView(datagram.buffer, datagram.byteOffset, length);
 
@@ -98,7 +126,8 @@ export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): 
     return result;
   }
 
-  const exporterAddr = context.exporterAddr;
+  const exporterWords = context.exporterWords;
+  const source = flowSourceIndex("netflow5");
   let offset = 0;
   // Each pass consumes a header (24 bytes) at least, so at most length / 24 passes.
   for (;;) {
@@ -145,31 +174,31 @@ export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): 
       const at = recordsStart + index * NETFLOW5_RECORD_BYTES;
       const firstUptimeMs = view.getUint32(at + RECORD.firstUptimeMs);
       const lastUptimeMs = view.getUint32(at + RECORD.lastUptimeMs);
-      records.push({
-        startMs: exportMs - ((sysUptimeMs - firstUptimeMs) | 0),
-        endMs: exportMs - ((sysUptimeMs - lastUptimeMs) | 0),
-        exporterAddr,
-        source: "netflow5",
-        inIf: view.getUint16(at + RECORD.inIf),
-        outIf: view.getUint16(at + RECORD.outIf),
-        ipVersion: 4,
-        srcAddr: formatIpv4(view.getUint32(at + RECORD.srcAddr)),
-        dstAddr: formatIpv4(view.getUint32(at + RECORD.dstAddr)),
-        srcPort: view.getUint16(at + RECORD.srcPort),
-        dstPort: view.getUint16(at + RECORD.dstPort),
-        protocol: view.getUint8(at + RECORD.protocol),
-        tcpFlags: view.getUint8(at + RECORD.tcpFlags),
-        tos: view.getUint8(at + RECORD.tos),
-        srcAs: view.getUint16(at + RECORD.srcAs),
-        dstAs: view.getUint16(at + RECORD.dstAs),
-        srcMaskLen: view.getUint8(at + RECORD.srcMaskLen),
-        dstMaskLen: view.getUint8(at + RECORD.dstMaskLen),
-        nextHop: formatIpv4(view.getUint32(at + RECORD.nextHop)),
-        sampledBytes: view.getUint32(at + RECORD.bytes),
-        sampledPackets: view.getUint32(at + RECORD.packets),
-        samplingRate,
-        samplingRateKnown,
-      });
+      const row = out.addRow();
+      out.startMs[row] = exportMs - ((sysUptimeMs - firstUptimeMs) | 0);
+      out.endMs[row] = exportMs - ((sysUptimeMs - lastUptimeMs) | 0);
+      copyWords(exporterWords, 0, out.exporter, row);
+      out.source[row] = source;
+      out.inIf[row] = view.getUint16(at + RECORD.inIf);
+      out.outIf[row] = view.getUint16(at + RECORD.outIf);
+      out.ipVersion[row] = 4;
+      setIpv4Words(out.srcAddr, row, view.getUint32(at + RECORD.srcAddr));
+      setIpv4Words(out.dstAddr, row, view.getUint32(at + RECORD.dstAddr));
+      out.srcPort[row] = view.getUint16(at + RECORD.srcPort);
+      out.dstPort[row] = view.getUint16(at + RECORD.dstPort);
+      out.protocol[row] = view.getUint8(at + RECORD.protocol);
+      out.tcpFlags[row] = view.getUint8(at + RECORD.tcpFlags);
+      out.tos[row] = view.getUint8(at + RECORD.tos);
+      out.srcAs[row] = view.getUint16(at + RECORD.srcAs);
+      out.dstAs[row] = view.getUint16(at + RECORD.dstAs);
+      out.srcMaskLen[row] = view.getUint8(at + RECORD.srcMaskLen);
+      out.dstMaskLen[row] = view.getUint8(at + RECORD.dstMaskLen);
+      // v5 always carries a next hop field; 0.0.0.0 (no next hop) is kept as tshark shows it.
+      setIpv4Words(out.nextHop, row, view.getUint32(at + RECORD.nextHop));
+      out.sampledBytes[row] = view.getUint32(at + RECORD.bytes);
+      out.sampledPackets[row] = view.getUint32(at + RECORD.packets);
+      out.samplingRate[row] = samplingRate;
+      out.samplingRateKnown[row] = samplingRateKnown ? 1 : 0;
     }
 
     const end = recordsStart + decodeCount * NETFLOW5_RECORD_BYTES;
@@ -197,7 +226,7 @@ export function decodeNetflow5(datagram: Uint8Array, context: Netflow5Context): 
     issue(
       issues,
       "concatenated-messages",
-      `${headers.length} v5 messages in one datagram, ${records.length} records decoded`,
+      `${headers.length} v5 messages in one datagram, ${out.length - firstRow} records decoded`,
     );
   }
   return result;

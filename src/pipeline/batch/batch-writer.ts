@@ -1,6 +1,6 @@
-import type { FlowRecord } from "../../core/index.ts";
+import { FlowBatch } from "../../core/index.ts";
 import type { Component, Logger, Metrics } from "../../platform/index.ts";
-import type { FlowStore } from "../../storage/index.ts";
+import type { FlowStore, NetworkRef } from "../../storage/index.ts";
 
 export interface BatchWriterConfig {
   batchMaxRecords: number;
@@ -12,10 +12,19 @@ export interface BatchWriterDeps {
   store: FlowStore;
   metrics: Metrics;
   logger: Logger;
+  /** The network list the batches' network indexes refer to (the classifier's). */
+  networks: readonly NetworkRef[];
 }
 
 export interface BatchWriter extends Component {
-  add(record: FlowRecord): void;
+  /**
+   * The batch rows are being added to: decoders write into it directly and the classifier
+   * fills its columns in place, so a record is never copied between decode and store. Call
+   * `rowsAdded()` after adding rows.
+   */
+  openBatch(): FlowBatch;
+  /** Seals the open batch when it is full, or arms the age timer. */
+  rowsAdded(): void;
   /** Seals the open batch and resolves when every batch so far is committed. */
   flush(): Promise<void>;
   pendingBatches(): number;
@@ -25,16 +34,27 @@ export interface BatchWriter extends Component {
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
+/** Stored batches kept for reuse: their typed arrays are large, allocating them is not free. */
+const SPARE_BATCHES_MAX = 4;
 
 /**
- * Groups records into batches (by size or age, whichever comes first) and appends them to the
+ * Groups flows into batches (by size or age, whichever comes first) and appends them to the
  * store one at a time, in order. A failed append is retried with backoff, keeping the order;
  * while the store is slow, sealed batches wait in memory up to `maxPendingBatches`, beyond
- * which new records are dropped and counted (the durable spool of a later issue replaces this).
+ * which new flows are dropped and counted (the durable spool of a later issue replaces this).
  */
 export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDeps): BatchWriter {
-  let open: FlowRecord[] = [];
-  const pending: FlowRecord[][] = [];
+  const spare: FlowBatch[] = [];
+  const newBatch = (): FlowBatch => {
+    const batch = spare.pop();
+    if (batch !== undefined) {
+      batch.clear();
+      return batch;
+    }
+    return new FlowBatch(Math.min(config.batchMaxRecords, 65_536));
+  };
+  let open = newBatch();
+  const pending: FlowBatch[] = [];
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
   let stopping = false;
@@ -54,11 +74,12 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
         records: open.length,
         pendingBatches: pending.length,
       });
-    } else {
-      pending.push(open);
-      deps.metrics.pendingBatches.set(pending.length);
+      open.clear();
+      return;
     }
-    open = [];
+    pending.push(open);
+    deps.metrics.pendingBatches.set(pending.length);
+    open = newBatch();
     drain();
   };
 
@@ -70,13 +91,14 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
         if (batch === undefined) break;
         const endTimer = deps.metrics.storeAppendSeconds.startTimer();
         try {
-          await deps.store.append(batch);
+          await deps.store.append(batch, deps.networks);
           endTimer();
           pending.shift();
           stored += batch.length;
           deps.metrics.recordsStored.inc(batch.length);
           deps.metrics.batchRecords.observe(batch.length);
           deps.metrics.pendingBatches.set(pending.length);
+          if (spare.length < SPARE_BATCHES_MAX) spare.push(batch);
           retryMs = RETRY_MIN_MS;
         } catch (error) {
           deps.metrics.storeErrors.inc();
@@ -102,10 +124,10 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
       await this.flush();
       stopping = true;
     },
-    add(record) {
-      open.push(record);
+    openBatch: () => open,
+    rowsAdded() {
       if (open.length >= config.batchMaxRecords) seal();
-      else if (timer === undefined) {
+      else if (timer === undefined && open.length > 0) {
         timer = setTimeout(seal, config.batchMaxDelayMs);
         timer.unref();
       }

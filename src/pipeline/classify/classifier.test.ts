@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { formatIpv4, formatIpv6Groups, reverseDirection } from "../../core/index.ts";
+import { FlowBatch, formatIpv4, formatIpv6Groups, reverseDirection } from "../../core/index.ts";
 import type { DecodedFlow } from "../../core/index.ts";
 import { EMPTY_TAGS, buildNetworkTable } from "../../inventory/index.ts";
 import type { NetworkDeclaration, NetworkTable } from "../../inventory/index.ts";
@@ -62,7 +62,7 @@ describe("createClassifier", () => {
       srcTags: { team: "net" },
       receivedMs,
     });
-    expect(record.dstTags).toBe(EMPTY_TAGS);
+    expect(record.dstTags).toEqual(EMPTY_TAGS);
   });
 
   it("internet → ours is ingress, and the far end is the source", () => {
@@ -84,7 +84,7 @@ describe("createClassifier", () => {
       srcNetwork: "dmz",
       dstNetwork: "office",
     });
-    expect(record.dstTags).toBe(EMPTY_TAGS);
+    expect(record.dstTags).toEqual(EMPTY_TAGS);
   });
 
   it("outside → outside is transit; a non-global far end has unknown locality", () => {
@@ -122,17 +122,23 @@ describe("createClassifier", () => {
     expect(record).toMatchObject({ ...decoded });
   });
 
-  it("treats unparsable addresses as outside with unknown locality, without throwing", () => {
-    expect(classifier.classify(flow("10.0.0.1", "not-an-address"), receivedMs)).toMatchObject({
+  it("refuses a flow object whose address is not an IP address, naming the column", () => {
+    expect(() => classifier.classify(flow("10.0.0.1", "not-an-address"), receivedMs)).toThrow(
+      /dst_addr: "not-an-address" is not an IP address/,
+    );
+  });
+
+  it("matches IPv4-mapped IPv6 addresses to the IPv4 networks", () => {
+    expect(classifier.classify(flow("::ffff:10.0.0.1", "8.8.8.8"), receivedMs)).toMatchObject({
       direction: "egress",
-      locality: "unknown",
-      dstNetwork: "",
+      srcNetwork: "corp",
+      srcTags: { team: "net" },
     });
   });
 
   it("lets an interface rule take precedence over the networks", () => {
     const withInterfaces = createClassifier(table(), {
-      interfaceDirection: (decoded) => (decoded.inIf === 7 ? "ingress" : undefined),
+      interfaceDirection: (batch, row) => (batch.inIf[row] === 7 ? "ingress" : undefined),
     });
     expect(
       withInterfaces.classify(flow("10.0.0.1", "10.0.0.2", { inIf: 7 }), receivedMs),
@@ -143,12 +149,19 @@ describe("createClassifier", () => {
     });
   });
 
-  it("classifies a batch in order", () => {
-    const records = classifier.classifyBatch(
-      [flow("10.0.0.1", "8.8.8.8"), flow("8.8.8.8", "10.0.0.1"), flow("8.8.8.8", "1.1.1.1")],
-      receivedMs,
-    );
+  it("classifies a batch's rows in place and in order", () => {
+    const batch = new FlowBatch(2);
+    for (const [src, dst] of [
+      ["10.0.0.1", "8.8.8.8"],
+      ["8.8.8.8", "10.0.0.1"],
+      ["8.8.8.8", "1.1.1.1"],
+    ] as const) {
+      batch.appendDecoded(flow(src, dst));
+    }
+    classifier.classifyRows(batch, 0, batch.length, receivedMs);
+    const records = [0, 1, 2].map((row) => batch.record(row, classifier.networks));
     expect(records.map((record) => record.direction)).toEqual(["egress", "ingress", "transit"]);
+    expect(records.map((record) => record.receivedMs)).toEqual([receivedMs, receivedMs, receivedMs]);
   });
 });
 
@@ -189,8 +202,8 @@ describe("a flow and its reverse", () => {
           expect(backward.direction).toBe(reverseDirection(forward.direction));
           expect(backward.srcNetwork).toBe(forward.dstNetwork);
           expect(backward.dstNetwork).toBe(forward.srcNetwork);
-          expect(backward.srcTags).toBe(forward.dstTags);
-          expect(backward.dstTags).toBe(forward.srcTags);
+          expect(backward.srcTags).toEqual(forward.dstTags);
+          expect(backward.dstTags).toEqual(forward.srcTags);
         },
       ),
       { numRuns: 2000 },

@@ -1,27 +1,36 @@
 /**
- * Classification: turns a decoded flow into a FlowRecord with volumes scaled by the sampling
- * rate, the declared network (and tags) of each end, the direction and the far end's locality.
+ * Classification: fills a FlowBatch's pipeline columns in place: volumes scaled by the
+ * sampling rate, the declared network of each end, the direction and the far end's locality.
  *
- * This runs once per flow at collector rate, so it allocates nothing but the record: IPv4 goes
- * through `parseIpv4ToU32` and the trie's `lookupIpv4`, IPv6 through `parseIpv6ToWords` into
- * reused buffers, and matches and tags are the table's shared frozen objects.
+ * This runs once per flow at collector rate, on the batch's address words: an IPv4 address
+ * (IPv4-mapped form) goes to the trie's `lookupIpv4`, anything else to `lookupIpv6`. Nothing is
+ * parsed and nothing is allocated per flow. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`, as
+ * some exporters write IPv4 flows in IPv6 fields) therefore match the IPv4 networks.
  */
 import {
+  DIRECTIONS,
+  DIRECTION_SOURCES,
+  FlowBatch,
+  LOCALITIES,
   isGlobalUnicastIpv4,
   isGlobalUnicastIpv6,
-  parseIpv4ToU32,
-  parseIpv6ToWords,
+  IPV4_MAPPED_WORD1,
 } from "../../core/index.ts";
-import type { DecodedFlow, Direction, FlowRecord, Locality, Tags } from "../../core/index.ts";
-import { EMPTY_TAGS } from "../../inventory/index.ts";
+import type { DecodedFlow, Direction, FlowRecord, Locality } from "../../core/index.ts";
 import type { NetworkMatch, NetworkTable } from "../../inventory/index.ts";
+import type { NetworkRef } from "../../storage/index.ts";
 import { directionFromNetworks, farEndIsSource } from "./direction.ts";
 
 export interface Classifier {
-  /** Classifies one flow received at `receivedMs` (epoch milliseconds). Never throws. */
+  /** Classifies rows `from` to `to` (exclusive) of `batch`, received at `receivedMs`. */
+  classifyRows(batch: FlowBatch, from: number, to: number, receivedMs: number): void;
+  /**
+   * The networks the batch's network indexes refer to (index i + 1 ↔ `networks[i]`). The array
+   * only grows, as new networks are first matched; it is the same array object throughout.
+   */
+  readonly networks: readonly NetworkRef[];
+  /** One flow as an object: for tests and tools, not the hot path. */
   classify(flow: DecodedFlow, receivedMs: number): FlowRecord;
-  /** Classifies a batch received together; the result is in the same order. */
-  classifyBatch(flows: readonly DecodedFlow[], receivedMs: number): FlowRecord[];
 }
 
 export interface ClassifierOptions {
@@ -31,116 +40,97 @@ export interface ClassifierOptions {
    * that direction wins and the record says `directionSource: "interface"`; undefined falls back
    * to the networks.
    */
-  interfaceDirection?: (flow: DecodedFlow) => Direction | undefined;
+  interfaceDirection?: (batch: FlowBatch, row: number) => Direction | undefined;
 }
 
-/** One end of a flow, resolved: its network (if ours) and its parsed address. */
-interface End {
-  match: NetworkMatch | undefined;
-  /** Family of the parsed address, 0 when the text is not an address. */
-  version: 0 | 4 | 6;
-  ipv4: number;
-  /** The IPv6 address as four 32-bit words, reused for every flow. */
-  words: Uint32Array;
-}
-
-function newEnd(): End {
-  return { match: undefined, version: 0, ipv4: 0, words: new Uint32Array(4) };
-}
-
-/** Whether a resolved end is a global unicast address (the far end is then "internet"). */
-function isGlobalEnd(end: End): boolean {
-  if (end.version === 4) return isGlobalUnicastIpv4(end.ipv4);
-  if (end.version === 0) return false;
-  const words = end.words;
-  return isGlobalUnicastIpv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
-}
+const DIRECTION_INDEX = new Map<Direction, number>(DIRECTIONS.map((name, index) => [name, index]));
+const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
+const SOURCE_INTERFACE = DIRECTION_SOURCES.indexOf("interface");
+const LOCALITY_INDEX = new Map<Locality, number>(LOCALITIES.map((name, index) => [name, index]));
+const ON_PREM = LOCALITY_INDEX.get("on-prem") ?? 0;
+const INTERNET = LOCALITY_INDEX.get("internet") ?? 0;
+const UNKNOWN_LOCALITY = LOCALITY_INDEX.get("unknown") ?? 0;
 
 export function createClassifier(table: NetworkTable, options: ClassifierOptions = {}): Classifier {
   const interfaceDirection = options.interfaceDirection;
-  // Reused per call: classification is synchronous, nothing else can observe them in between.
-  const srcEnd = newEnd();
-  const dstEnd = newEnd();
+  const networks: NetworkRef[] = [];
+  const indexOfMatch = new Map<NetworkMatch, number>();
+  // The name/tags pair, not the match, is what a stored network is: two prefixes of one
+  // network give two matches (their `prefix` differs) but one network index.
+  const indexOfNetwork = new Map<string, number>();
 
-  const resolve = (address: string, end: End): void => {
-    // Try IPv4 first whatever `ipVersion` says: it fails on the first non-digit, and some
-    // exporters write IPv4-mapped addresses of IPv6 records as dotted quads.
-    const v4 = parseIpv4ToU32(address);
-    if (v4 >= 0) {
-      end.version = 4;
-      end.ipv4 = v4;
-      end.match = table.lookupIpv4(v4);
-    } else if (parseIpv6ToWords(address, end.words)) {
-      const words = end.words;
-      end.version = 6;
-      end.match = table.lookupIpv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
-    } else {
-      end.version = 0;
-      end.match = undefined;
+  const networkIndex = (match: NetworkMatch | undefined): number => {
+    if (match === undefined) return 0;
+    let index = indexOfMatch.get(match);
+    if (index === undefined) {
+      const key = JSON.stringify([match.name, match.tags]);
+      index = indexOfNetwork.get(key);
+      if (index === undefined) {
+        networks.push({ name: match.name, tags: match.tags });
+        index = networks.length;
+        indexOfNetwork.set(key, index);
+      }
+      indexOfMatch.set(match, index);
+    }
+    return index;
+  };
+
+  const lookup = (words: Uint32Array, base: number): NetworkMatch | undefined => {
+    const w0 = words[base] ?? 0;
+    const w1 = words[base + 1] ?? 0;
+    const w2 = words[base + 2] ?? 0;
+    const w3 = words[base + 3] ?? 0;
+    if (w1 === IPV4_MAPPED_WORD1 && w2 === 0 && w3 === 0) return table.lookupIpv4(w0);
+    // lookupIpv6 takes the most significant word first.
+    return table.lookupIpv6(w3, w2, w1, w0);
+  };
+
+  const isGlobal = (words: Uint32Array, base: number): boolean => {
+    const w0 = words[base] ?? 0;
+    const w1 = words[base + 1] ?? 0;
+    const w2 = words[base + 2] ?? 0;
+    const w3 = words[base + 3] ?? 0;
+    if (w1 === IPV4_MAPPED_WORD1 && w2 === 0 && w3 === 0) return isGlobalUnicastIpv4(w0);
+    return isGlobalUnicastIpv6(w3, w2, w1, w0);
+  };
+
+  const classifyRows = (batch: FlowBatch, from: number, to: number, receivedMs: number): void => {
+    const { srcAddr, dstAddr, sampledBytes, sampledPackets, samplingRate } = batch;
+    for (let row = from; row < to; row++) {
+      const base = row * 4;
+      const srcMatch = lookup(srcAddr, base);
+      const dstMatch = lookup(dstAddr, base);
+      const fromInterfaces = interfaceDirection?.(batch, row);
+      const direction =
+        fromInterfaces ?? directionFromNetworks(srcMatch !== undefined, dstMatch !== undefined);
+      const farIsSource = farEndIsSource(direction);
+      const farMatch = farIsSource ? srcMatch : dstMatch;
+      batch.locality[row] =
+        farMatch !== undefined
+          ? ON_PREM
+          : isGlobal(farIsSource ? srcAddr : dstAddr, base)
+            ? INTERNET
+            : UNKNOWN_LOCALITY;
+      batch.direction[row] = DIRECTION_INDEX.get(direction) ?? 0;
+      batch.directionSource[row] = fromInterfaces === undefined ? SOURCE_NETWORKS : SOURCE_INTERFACE;
+      batch.srcNetwork[row] = networkIndex(srcMatch);
+      batch.dstNetwork[row] = networkIndex(dstMatch);
+      const rate = samplingRate[row] ?? 1;
+      batch.bytes[row] = (sampledBytes[row] ?? 0) * rate;
+      batch.packets[row] = (sampledPackets[row] ?? 0) * rate;
+      batch.receivedMs[row] = receivedMs;
     }
   };
 
-  const classify = (flow: DecodedFlow, receivedMs: number): FlowRecord => {
-    resolve(flow.srcAddr, srcEnd);
-    resolve(flow.dstAddr, dstEnd);
-    const srcMatch = srcEnd.match;
-    const dstMatch = dstEnd.match;
-    const fromInterfaces = interfaceDirection?.(flow);
-    const direction =
-      fromInterfaces ?? directionFromNetworks(srcMatch !== undefined, dstMatch !== undefined);
-    const far = farEndIsSource(direction) ? srcEnd : dstEnd;
-    const locality: Locality =
-      far.match !== undefined ? "on-prem" : isGlobalEnd(far) ? "internet" : "unknown";
-    const srcTags: Tags = srcMatch?.tags ?? EMPTY_TAGS;
-    const dstTags: Tags = dstMatch?.tags ?? EMPTY_TAGS;
-    // An object literal with every field in one order gives every record the same hidden class;
-    // a spread of `flow` would not, and would copy whatever extra properties a decoder left.
-    return {
-      startMs: flow.startMs,
-      endMs: flow.endMs,
-      exporterAddr: flow.exporterAddr,
-      source: flow.source,
-      inIf: flow.inIf,
-      outIf: flow.outIf,
-      ipVersion: flow.ipVersion,
-      srcAddr: flow.srcAddr,
-      dstAddr: flow.dstAddr,
-      srcPort: flow.srcPort,
-      dstPort: flow.dstPort,
-      protocol: flow.protocol,
-      tcpFlags: flow.tcpFlags,
-      tos: flow.tos,
-      srcAs: flow.srcAs,
-      dstAs: flow.dstAs,
-      srcMaskLen: flow.srcMaskLen,
-      dstMaskLen: flow.dstMaskLen,
-      nextHop: flow.nextHop,
-      sampledBytes: flow.sampledBytes,
-      sampledPackets: flow.sampledPackets,
-      samplingRate: flow.samplingRate,
-      samplingRateKnown: flow.samplingRateKnown,
-      receivedMs,
-      bytes: flow.sampledBytes * flow.samplingRate,
-      packets: flow.sampledPackets * flow.samplingRate,
-      direction,
-      directionSource: fromInterfaces === undefined ? "networks" : "interface",
-      locality,
-      srcNetwork: srcMatch?.name ?? "",
-      dstNetwork: dstMatch?.name ?? "",
-      srcTags,
-      dstTags,
-    };
-  };
-
+  const single = new FlowBatch(1);
   return {
-    classify,
-    classifyBatch(flows, receivedMs) {
-      const records = new Array<FlowRecord>(flows.length);
-      for (let index = 0; index < flows.length; index++) {
-        const flow = flows[index];
-        if (flow !== undefined) records[index] = classify(flow, receivedMs);
-      }
-      return records;
+    classifyRows,
+    networks,
+    classify(flow, receivedMs) {
+      single.clear();
+      single.appendDecoded(flow);
+      classifyRows(single, 0, 1, receivedMs);
+      return single.record(0, networks);
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   type TopRow,
   type Totals,
 } from "../store.ts";
-import { FLOWS_TABLE } from "./schema.ts";
+import { addressSql, FLOWS_TABLE, NETWORKS_TABLE } from "./schema.ts";
 
 /**
  * The read side of the DuckDB store. Every value a caller supplies reaches DuckDB as a bound
@@ -33,20 +33,22 @@ interface DimensionSql {
   sql: string;
   /** The column holds the 128-bit address form and goes back to text with `u128ToIp`. */
   address?: true;
+  /** The expression reads the `networks` row of the source (`sn`) or destination (`dn`). */
+  join?: "src" | "dst";
 }
 
 // Text columns are coalesced so that "no network" (NULL) and an empty tag fold into one "" key.
 const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
-  "src.addr": { sql: "src_addr", address: true },
-  "dst.addr": { sql: "dst_addr", address: true },
+  "src.addr": { sql: addressSql("src_addr"), address: true },
+  "dst.addr": { sql: addressSql("dst_addr"), address: true },
   "src.port": { sql: "src_port" },
   "dst.port": { sql: "dst_port" },
   proto: { sql: "protocol" },
-  exporter: { sql: "exporter", address: true },
+  exporter: { sql: addressSql("exporter"), address: true },
   "in.if": { sql: "in_if" },
   "out.if": { sql: "out_if" },
-  "src.net": { sql: "coalesce(src_network, '')" },
-  "dst.net": { sql: "coalesce(dst_network, '')" },
+  "src.net": { sql: "coalesce(sn.name, '')", join: "src" },
+  "dst.net": { sql: "coalesce(dn.name, '')", join: "dst" },
   direction: { sql: "direction" },
   "direction.source": { sql: "direction_source" },
   locality: { sql: "locality" },
@@ -71,9 +73,15 @@ function dimensionSql(by: Dimension, params: Params): DimensionSql {
   const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
   if (fixed !== undefined) return fixed;
   // isDimension has checked the key's characters; it is still bound, never spliced.
-  const side = by.startsWith("src.") ? "src_tags" : "dst_tags";
+  const side = by.startsWith("src.") ? "src" : "dst";
   params["tag_key"] = by.slice("src.tag.".length);
-  return { sql: `coalesce(${side}[$tag_key::VARCHAR], '')` };
+  return { sql: `coalesce(${side.charAt(0)}n.tags[$tag_key::VARCHAR], '')`, join: side };
+}
+
+function joinSql(dimension: DimensionSql): string {
+  if (dimension.join === undefined) return "";
+  const alias = dimension.join === "src" ? "sn" : "dn";
+  return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${dimension.join}_network_id`;
 }
 
 function checkMetric(metric: string): Metric {
@@ -235,7 +243,7 @@ export async function queryTop(connection: DuckDBConnection, query: TopQuery): P
     connection,
     `WITH grouped AS (
        SELECT ${dimension.sql} AS k, count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets
-       FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY k
+       FROM ${FLOWS_TABLE}${joinSql(dimension)} WHERE ${where} GROUP BY k
      ), ranked AS (
        SELECT *, row_number() OVER (ORDER BY ${metric} DESC, k ASC) AS rank FROM grouped
      )

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,12 +10,13 @@ import {
   canonicalIp,
   DIRECTIONS,
   type Direction,
+  FlowBatch,
   type FlowRecord,
 } from "../../core/index.ts";
 import type { Dimension, FlowStore, Metric, Totals } from "../store.ts";
 import { createDuckDbStore, type DuckDbStore } from "./index.ts";
-import { FLOW_COLUMNS } from "./columns.ts";
-import { enumColumnsToWiden, FLOW_COLUMNS_SQL, MIGRATIONS } from "./schema.ts";
+import { appendRecords } from "../records.ts";
+import { enumColumnsToWiden, FLOW_COLUMN_SPECS, MIGRATIONS } from "./schema.ts";
 import { createFlowGenerator } from "./testdata/flows.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -99,10 +100,11 @@ async function expectAppError(
 }
 
 describe("schema", () => {
-  it("lists the same columns in the DDL and the append path", () => {
-    expect(FLOW_COLUMNS.map((column) => column.name)).toEqual(
-      FLOW_COLUMNS_SQL.map(([name]) => name),
-    );
+  it("fills every flows column from a FlowBatch column that exists", () => {
+    const batch = new FlowBatch(1);
+    for (const spec of FLOW_COLUMN_SPECS) {
+      expect(spec.field in batch, `${spec.name} reads batch.${spec.field}`).toBe(true);
+    }
   });
 
   it("widens an enum column only by values core added", () => {
@@ -123,9 +125,9 @@ describe("duckdb store: appends and queries", () => {
     const records = generate(30_000);
     // Three batches appended without waiting: the store must serialize them.
     await Promise.all([
-      store.append(records.slice(0, 10_000)),
-      store.append(records.slice(10_000, 25_000)),
-      store.append(records.slice(25_000)),
+      appendRecords(store, records.slice(0, 10_000)),
+      appendRecords(store, records.slice(10_000, 25_000)),
+      appendRecords(store, records.slice(25_000)),
     ]);
     expect(await store.countFlows()).toBe(records.length);
 
@@ -156,7 +158,7 @@ describe("duckdb store: appends and queries", () => {
   it("ranks top-N by each metric and folds the rest into other", async () => {
     const store = await openStore();
     const records = generate(20_000, 11);
-    await store.append(records);
+    await appendRecords(store, records);
     const egress = records.filter((r) => r.direction === "egress");
     const cases: { by: Dimension; metric: Metric; key: (r: FlowRecord) => string }[] = [
       { by: "dst.addr", metric: "bytes", key: (r) => canonicalIp(r.dstAddr) ?? "?" },
@@ -208,7 +210,7 @@ describe("duckdb store: appends and queries", () => {
       srcAddr: "2001:DB8:0:0:0:0:0:0001",
       ipVersion: 6 as const,
     };
-    await store.append([...records, odd]);
+    await appendRecords(store, [...records, odd]);
     const all = [...records, odd];
     const expected = totalsBy(all, (r) => canonicalIp(r.srcAddr) ?? "?");
     const result = await store.top({ range: {}, by: "src.addr", metric: "flows", limit: 10_000 });
@@ -235,7 +237,7 @@ describe("duckdb store: appends and queries", () => {
       srcTags: { team: "o'brien; DROP TABLE flows" },
     };
     const all = [...records.slice(1), quoted];
-    await store.append(all);
+    await appendRecords(store, all);
     const expected = totalsBy(all, (r) => r.srcTags["team"] ?? "");
     const result = await store.top({ range: {}, by: "src.tag.team", metric: "bytes", limit: 100 });
     expect(new Set(result.rows.map((row) => row.key))).toEqual(new Set(expected.keys()));
@@ -256,7 +258,7 @@ describe("duckdb store: appends and queries", () => {
   it("returns every bucket of a time series, aligned and zero-filled", async () => {
     const store = await openStore();
     const records = generate(6_000, 9);
-    await store.append(records);
+    await appendRecords(store, records);
     const stepMs = 60_000;
     // Start mid-bucket and run past the data so leading and trailing buckets are empty.
     const fromMs = T0 - 90_000;
@@ -311,18 +313,18 @@ describe("duckdb store: appends and queries", () => {
     expect(explicit.points.every((p) => Object.values(p.byDirection).every((v) => v === 0))).toBe(
       true,
     );
-    await store.append([]);
+    await appendRecords(store, []);
     expect(await store.countFlows()).toBe(0);
   });
 
   it("shows a query running beside an append either none or all of the batch", async () => {
     const store = await openStore();
     const first = generate(5_000, 21);
-    await store.append(first);
+    await appendRecords(store, first);
     const second = createFlowGenerator({ seed: 22, startMs: T0 + 10_000_000, meanGapMs: 50 })(
       40_000,
     );
-    const appending = store.append(second);
+    const appending = appendRecords(store, second);
     const seen = await Promise.all([store.summary({ range: {} }), store.summary({ range: {} })]);
     await appending;
     for (const summary of seen) {
@@ -337,18 +339,18 @@ describe("duckdb store: appends and queries", () => {
     const bad = [...records];
     bad[2500] = { ...(records[2500] as FlowRecord), dstAddr: "not-an-address" };
     await expectAppError(
-      store.append(bad),
+      appendRecords(store, bad),
       "ERR_STORE_WRITE",
       /record 2500, column dst_addr: "not-an-address"/,
     );
     expect(await store.countFlows()).toBe(0);
-    await store.append(records);
+    await appendRecords(store, records);
     expect(await store.countFlows()).toBe(records.length);
   });
 
   it("refuses dimensions, metrics, filters and ranges that are not in the port's lists", async () => {
     const store = await openStore();
-    await store.append(generate(100));
+    await appendRecords(store, generate(100));
     // Thunks: each query starts only when awaited, so none rejects unobserved.
     const attempts: (() => Promise<unknown>)[] = [
       () =>
@@ -395,7 +397,7 @@ describe("duckdb store: files", () => {
     const records = generate(12_000, 31);
     const writer = createDuckDbStore({ path: filePath, readOnly: false });
     await writer.start();
-    await writer.append(records);
+    await appendRecords(writer, records);
     const before = await writer.summary({ range: {} });
     await writer.stop();
     const reopened = await openStore(filePath);
@@ -408,11 +410,11 @@ describe("duckdb store: files", () => {
     const writer = createDuckDbStore({ path: filePath, readOnly: false });
     await writer.start();
     const records = generate(2_000, 41);
-    await writer.append(records);
+    await appendRecords(writer, records);
     await writer.stop();
     const reader = await openStore(filePath, true);
     expect((await reader.summary({ range: {} })).total).toEqual(sumOf(records));
-    await expectAppError(reader.append(records.slice(0, 1)), "ERR_STORE_WRITE", /read-only/);
+    await expectAppError(appendRecords(reader, records.slice(0, 1)), "ERR_STORE_WRITE", /read-only/);
   });
 
   it("says so when a read-only open finds no store", async () => {
@@ -476,10 +478,40 @@ describe("duckdb store: files", () => {
     old.closeSync();
     const store = await openStore(filePath);
     const record = { ...(generate(1)[0] as FlowRecord), source: "demo" as const };
-    await store.append([record]);
+    await appendRecords(store, [record]);
     expect(
       (await store.top({ range: {}, by: "src.addr", metric: "flows", limit: 1 })).total.flows,
     ).toBe(1);
+  });
+
+  it("migrates a schema 1 file with its flows, networks and tags", async () => {
+    const filePath = newPath();
+    mkdirSync(path.dirname(filePath), { recursive: true });
+    const old = await DuckDBInstance.create(filePath);
+    const connection = await old.connect();
+    await connection.run(MIGRATIONS[0]?.statements[0] ?? "");
+    await connection.run(
+      "CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR NOT NULL, applied_at_ms BIGINT NOT NULL)",
+    );
+    await connection.run("INSERT INTO schema_version VALUES (1, 'flows table', 0)");
+    // 10.0.0.1 → 192.0.2.1 as schema 1 stored it: IPv4-mapped UHUGEINTs, names and tag maps.
+    await connection.run(`INSERT INTO flows VALUES (1000, 2000, 2000, 281470849515521, 'netflow5',
+      1, 2, 4, 281470849515521, 281473902969345, 1234, 80, 6, 2, 0, 0, 0, 24, 24, NULL, 100, 2, 1,
+      true, 100, 2, 'egress', 'networks', 'internet', 'office', NULL, MAP {'team': 'web'}, NULL)`);
+    connection.closeSync();
+    old.closeSync();
+    const store = await openStore(filePath);
+    const byTeam = await store.top({ range: {}, by: "src.tag.team", metric: "bytes", limit: 5 });
+    expect(byTeam.rows).toEqual([{ key: "web", bytes: 100, packets: 2, flows: 1 }]);
+    const byNet = await store.top({ range: {}, by: "src.net", metric: "bytes", limit: 5 });
+    expect(byNet.rows[0]?.key).toBe("office");
+    const byDst = await store.top({ range: {}, by: "dst.addr", metric: "bytes", limit: 5 });
+    expect(byDst.rows[0]?.key).toBe("192.0.2.1");
+    // New flows of the same network reuse its id.
+    const record = { ...(generate(1)[0] as FlowRecord), srcNetwork: "office", srcTags: { team: "web" } };
+    await appendRecords(store, [record]);
+    const after = await store.top({ range: {}, by: "src.net", metric: "flows", limit: 5 });
+    expect(after.rows.find((row) => row.key === "office")?.flows).toBe(2);
   });
 });
 

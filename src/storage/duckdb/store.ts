@@ -6,7 +6,7 @@ import {
   type DuckDBEnumType,
   type DuckDBType,
 } from "@duckdb/node-api";
-import { AppError, isAppError, type FlowRecord } from "../../core/index.ts";
+import { AppError, isAppError, type FlowBatch } from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type {
   FlowStore,
@@ -17,8 +17,10 @@ import type {
   TimeseriesResult,
   TopQuery,
   TopResult,
+  NetworkRef,
 } from "../store.ts";
-import { appenderColumnTypes, writeChunks } from "./columns.ts";
+import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
+import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
 import { queryDataRange, querySummary, queryTimeseries, queryTop } from "./queries.ts";
 import {
@@ -77,6 +79,8 @@ export function createDuckDbStore(
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection | undefined;
   let columnTypes: DuckDBType[] = [];
+  let enumTables: (Uint8Array | undefined)[] = [];
+  let networks: NetworkRegistry | undefined;
   let writeChain: Promise<void> = Promise.resolve();
   // Set when stop() begins: new appends and queries are refused, ones already queued finish.
   let closing = false;
@@ -211,6 +215,8 @@ export function createDuckDbStore(
         const appender = await connection.createAppender(FLOWS_TABLE);
         columnTypes = appenderColumnTypes(appender);
         appender.closeSync();
+        enumTables = enumTranslations(columnTypes);
+        networks = await createNetworkRegistry(connection);
       }
     } catch (error) {
       connection?.closeSync();
@@ -238,7 +244,7 @@ export function createDuckDbStore(
     logger.info("flow store closed", { path: filePath });
   }
 
-  async function writeBatch(records: readonly FlowRecord[]): Promise<void> {
+  async function write(batch: FlowBatch, refs: readonly NetworkRef[]): Promise<void> {
     const connection = writer;
     if (instance === undefined || connection === undefined) {
       throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is not open`);
@@ -246,12 +252,13 @@ export function createDuckDbStore(
     if (config.readOnly) {
       throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is open read-only`);
     }
-    if (records.length === 0) return;
+    if (batch.length === 0) return;
     await connection.run("BEGIN TRANSACTION");
     try {
+      const networkIds = await (networks as NetworkRegistry).ids(refs);
       const appender = await connection.createAppender(FLOWS_TABLE);
       try {
-        writeChunks(appender, columnTypes, records);
+        writeBatch(appender, columnTypes, enumTables, batch, networkIds);
       } catch (error) {
         // Drop what the appender still buffers; what it already flushed goes with the rollback.
         try {
@@ -264,23 +271,25 @@ export function createDuckDbStore(
       }
       appender.closeSync();
       await connection.run("COMMIT");
+      networks?.commit();
     } catch (cause) {
       await connection.run("ROLLBACK").catch(() => undefined);
+      networks?.forgetUncommitted();
       throw new AppError(
         "ERR_STORE_WRITE",
-        `cannot write ${records.length} flows to ${filePath}: ${(cause as Error).message}`,
+        `cannot write ${batch.length} flows to ${filePath}: ${(cause as Error).message}`,
         { cause },
       );
     }
   }
 
-  function append(records: readonly FlowRecord[]): Promise<void> {
+  function append(batch: FlowBatch, refs: readonly NetworkRef[]): Promise<void> {
     if (closing) {
       return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
     }
     // Appends share one connection and one transaction at a time: chain them. A failed batch
     // rejects its own promise only.
-    const result = writeChain.then(() => writeBatch(records));
+    const result = writeChain.then(() => write(batch, refs));
     writeChain = result.catch(() => undefined);
     return result;
   }

@@ -1,0 +1,1 @@
+export { decodeNetflow9, NETFLOW9_HEADER_BYTES, NETFLOW9_VERSION } from "./decode.ts";
