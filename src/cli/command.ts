@@ -22,6 +22,9 @@ export type Command =
       global: GlobalOptions;
       httpListen?: string | undefined;
       netflowListen?: string[] | undefined;
+      ipfixListen?: string[] | undefined;
+      ipfixTcpListen?: string[] | undefined;
+      sflowListen?: string[] | undefined;
     }
   | {
       kind: "demo";

@@ -28,6 +28,11 @@ export function parseCommandLine(
     .exitOverride()
     .configureOutput({ writeOut: write.out, writeErr: () => undefined });
 
+  const repeat = (value: string, previous: string[] | undefined): string[] => [
+    ...(previous ?? []),
+    value,
+  ];
+
   const global = (): GlobalOptions => {
     const options = program.opts<{ config?: string; dataDir?: string }>();
     return { configPath: options.config, dataDir: options.dataDir };
@@ -40,16 +45,42 @@ export function parseCommandLine(
     .option(
       "--netflow-listen <host:port>",
       "UDP NetFlow address; repeat for several (default 0.0.0.0:2055 and [::]:2055)",
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      repeat,
     )
-    .action((options: { httpListen?: string; netflowListen?: string[] }) => {
-      parsed = {
-        kind: "serve",
-        global: global(),
-        httpListen: options.httpListen,
-        netflowListen: options.netflowListen,
-      };
-    });
+    .option(
+      "--ipfix-listen <host:port>",
+      'UDP IPFIX address; repeat for several, "none" for none (default 0.0.0.0:4739 and [::]:4739)',
+      repeat,
+    )
+    .option(
+      "--ipfix-tcp-listen <host:port>",
+      'TCP IPFIX address; repeat for several, "none" for none (default 0.0.0.0:4739 and [::]:4739)',
+      repeat,
+    )
+    .option(
+      "--sflow-listen <host:port>",
+      'UDP sFlow address; repeat for several, "none" for none (default 0.0.0.0:6343 and [::]:6343)',
+      repeat,
+    )
+    .action(
+      (options: {
+        httpListen?: string;
+        netflowListen?: string[];
+        ipfixListen?: string[];
+        ipfixTcpListen?: string[];
+        sflowListen?: string[];
+      }) => {
+        parsed = {
+          kind: "serve",
+          global: global(),
+          httpListen: options.httpListen,
+          netflowListen: options.netflowListen,
+          ipfixListen: options.ipfixListen,
+          ipfixTcpListen: options.ipfixTcpListen,
+          sflowListen: options.sflowListen,
+        };
+      },
+    );
 
   program
     .command("demo")

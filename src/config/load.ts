@@ -13,6 +13,9 @@ export interface ConfigOverrides {
   dataDir?: string | undefined;
   httpListen?: string | undefined;
   netflowListen?: readonly string[] | undefined;
+  ipfixListen?: readonly string[] | undefined;
+  ipfixTcpListen?: readonly string[] | undefined;
+  sflowListen?: readonly string[] | undefined;
 }
 
 export interface LoadedConfig {
@@ -115,6 +118,15 @@ function applyOverrides(
   if (overrides.netflowListen !== undefined && overrides.netflowListen.length > 0) {
     config.sources.netflow.listen = [...overrides.netflowListen];
   }
+  // "none" turns a listener off from the command line (tests, or a port another tool holds).
+  const listenOverride = (values: readonly string[] | undefined): string[] | undefined =>
+    values === undefined || values.length === 0
+      ? undefined
+      : values.filter((value) => value !== "none");
+  config.sources.ipfix.listen = listenOverride(overrides.ipfixListen) ?? config.sources.ipfix.listen;
+  config.sources.ipfix.tcpListen =
+    listenOverride(overrides.ipfixTcpListen) ?? config.sources.ipfix.tcpListen;
+  config.sources.sflow.listen = listenOverride(overrides.sflowListen) ?? config.sources.sflow.listen;
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

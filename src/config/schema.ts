@@ -39,7 +39,8 @@ export const NetflowSourceSchema = Type.Object(
   {
     listen: Type.Array(Type.String(), {
       default: ["0.0.0.0:2055", "[::]:2055"],
-      description: "UDP HOST:PORT addresses receiving NetFlow (IPv6 as [::]:2055).",
+      description:
+        "UDP HOST:PORT addresses receiving NetFlow v5/v9 (any flow protocol is detected by its version; IPv6 as [::]:2055).",
     }),
     receiveBufferBytes: Type.Integer({
       minimum: 65536,
@@ -51,8 +52,50 @@ export const NetflowSourceSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+const receiveBufferBytes = Type.Integer({
+  minimum: 65536,
+  default: 33_554_432,
+  description:
+    "Socket receive buffer asked of the kernel; capped by net.core.rmem_max (raise it for bursts).",
+});
+
+export const IpfixSourceSchema = Type.Object(
+  {
+    listen: Type.Array(Type.String(), {
+      default: ["0.0.0.0:4739", "[::]:4739"],
+      description: "UDP HOST:PORT addresses receiving IPFIX (RFC 7011 §10.3); [] turns UDP off.",
+    }),
+    tcpListen: Type.Array(Type.String(), {
+      default: ["0.0.0.0:4739", "[::]:4739"],
+      description: "TCP HOST:PORT addresses receiving IPFIX streams (RFC 7011 §10.4); [] turns TCP off.",
+    }),
+    receiveBufferBytes,
+  },
+  { ...Strict, default: {} },
+);
+
+export const SflowSourceSchema = Type.Object(
+  {
+    listen: Type.Array(Type.String(), {
+      default: ["0.0.0.0:6343", "[::]:6343"],
+      description: "UDP HOST:PORT addresses receiving sFlow v5; [] turns it off.",
+    }),
+    receiveBufferBytes,
+  },
+  { ...Strict, default: {} },
+);
+
 export const SourcesSchema = Type.Object(
-  { netflow: NetflowSourceSchema },
+  {
+    netflow: NetflowSourceSchema,
+    ipfix: IpfixSourceSchema,
+    sflow: SflowSourceSchema,
+    samplingRates: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 4294967295 }), {
+      default: {},
+      description:
+        "1-in-N sampling rate per exporter address, used when the export itself gives none (e.g. {\"192.0.2.1\": 1000}).",
+    }),
+  },
   { ...Strict, default: {} },
 );
 

@@ -1,3 +1,4 @@
+import { canonicalIp } from "../core/index.ts";
 import { parseHostPort } from "./listen.ts";
 import type { TollgateConfig } from "./schema.ts";
 import { validateNetworks } from "./networks.ts";
@@ -10,9 +11,24 @@ export function validateSemantics(config: TollgateConfig): string[] {
     if (typeof parsed === "string") problems.push(`${key}: ${parsed}`);
   };
   checkListen("api.listen", config.api.listen);
-  config.sources.netflow.listen.forEach((text, index) => {
-    checkListen(`sources.netflow.listen[${index}]`, text);
-  });
+  const lists: [string, readonly string[]][] = [
+    ["sources.netflow.listen", config.sources.netflow.listen],
+    ["sources.ipfix.listen", config.sources.ipfix.listen],
+    ["sources.ipfix.tcpListen", config.sources.ipfix.tcpListen],
+    ["sources.sflow.listen", config.sources.sflow.listen],
+  ];
+  for (const [key, list] of lists) {
+    list.forEach((text, index) => {
+      checkListen(`${key}[${index}]`, text);
+    });
+  }
+  for (const address of Object.keys(config.sources.samplingRates)) {
+    if (canonicalIp(address) === undefined) {
+      problems.push(
+        `sources.samplingRates: "${address}" is not an IP address; key each rate by the exporter's address, e.g. "192.0.2.1": 1000`,
+      );
+    }
+  }
   problems.push(...validateNetworks(config.inventory.networks ?? []));
   return problems;
 }

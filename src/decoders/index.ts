@@ -7,3 +7,4 @@ export * from "./pcap/index.ts";
 export { createFlowDecoder } from "./flow-decoder.ts";
 export type { DatagramSummary, FlowDecoder } from "./flow-decoder.ts";
 export type { DatagramContext, DecodeOutput } from "./output.ts";
+export { createIpfixStreamFramer } from "./ipfix/index.ts";

@@ -1,3 +1,4 @@
 export * from "./pipeline.ts";
 export * from "./batch/batch-writer.ts";
 export * from "./receive/udp.ts";
+export * from "./receive/tcp.ts";

@@ -140,6 +140,9 @@ async function serve(command: Extract<Command, { kind: "serve" }>, io: Io): Prom
     overridesOf(command.global, {
       httpListen: command.httpListen,
       netflowListen: command.netflowListen,
+      ipfixListen: command.ipfixListen,
+      ipfixTcpListen: command.ipfixTcpListen,
+      sflowListen: command.sflowListen,
     }),
   );
   const logger = createLogger({ level: "info" });
@@ -149,7 +152,10 @@ async function serve(command: Extract<Command, { kind: "serve" }>, io: Io): Prom
     [
       `tollgate ${version} is running`,
       `  dashboard and API  ${server.httpUrl}/   (OpenAPI: ${server.httpUrl}/api/v1/openapi.json, metrics: ${server.httpUrl}/metrics)`,
-      `  netflow v5 (udp)   ${server.netflowListeners.join(", ")}`,
+      ...server.listeners.map(
+        (listener) =>
+          `  ${`${listener.kind} (${listener.protocol})`.padEnd(19)}${listener.addresses.join(", ") || "off"}`,
+      ),
       `  data               ${server.dataDir} (DuckDB)`,
       `  config             ${configPath ?? "none: built-in defaults (tollgate config dump shows them)"}`,
       `  networks           ${networks === undefined ? "none declared: the private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) count as ours" : `${networks.length} declared`}`,

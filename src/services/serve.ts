@@ -1,7 +1,14 @@
 import { createApiServer } from "../api/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { parseHostPort } from "../config/index.ts";
-import { createUdpReceiver, type Pipeline, type UdpReceiver } from "../pipeline/index.ts";
+import {
+  createTcpReceiver,
+  createUdpReceiver,
+  type Pipeline,
+  type TcpReceiver,
+  type UdpReceiver,
+} from "../pipeline/index.ts";
+import { createIpfixStreamFramer } from "../decoders/index.ts";
 import {
   createMetrics,
   createSampledLogger,
@@ -15,7 +22,10 @@ import { version, webDistDir } from "./version.ts";
 
 export interface RunningServer {
   httpUrl: string;
+  /** NetFlow UDP addresses bound (the demo's default target). */
   netflowListeners: string[];
+  /** Every source listener, by kind and transport. */
+  listeners: ServerListeners[];
   dataDir: string;
   pipeline: Pipeline;
   metrics: Metrics;
@@ -27,6 +37,12 @@ export interface RunningServer {
  * classification from the inventory, the pipeline, the NetFlow listeners and the HTTP API.
  * Components start in that order and stop in reverse.
  */
+export interface ServerListeners {
+  kind: string;
+  protocol: "udp" | "tcp";
+  addresses: string[];
+}
+
 export async function startServer(
   config: Readonly<TollgateConfig>,
   logger: Logger,
@@ -42,26 +58,78 @@ export async function startServer(
       pipelineLogger: logger,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });
-    const receiver: UdpReceiver = createUdpReceiver(
-      {
-        name: "netflow",
-        listen: config.sources.netflow.listen.map((text) => {
-          const parsed = parseHostPort(text);
-          if (typeof parsed === "string") throw new Error(parsed); // validated at load
-          return parsed;
-        }),
-        receiveBufferBytes: config.sources.netflow.receiveBufferBytes,
-        dropPollIntervalMs: 5000,
-      },
-      {
-        onDatagram: (payload, exporterAddr, receivedMs) => {
-          pipeline.ingestDatagram(payload, exporterAddr, receivedMs);
-        },
-        logger,
-        metrics,
-        nowMs,
-      },
-    );
+    const addresses = (list: readonly string[]) =>
+      list.map((text) => {
+        const parsed = parseHostPort(text);
+        if (typeof parsed === "string") throw new Error(parsed); // validated at load
+        return parsed;
+      });
+    const onDatagram = (payload: Uint8Array, exporterAddr: string, receivedMs: number): void => {
+      pipeline.ingestDatagram(payload, exporterAddr, receivedMs);
+    };
+    const udpDeps = { onDatagram, logger, metrics, nowMs };
+    // Every listener detects the protocol by version field, so a v9 exporter aimed at 6343 or
+    // sFlow at 2055 still decodes; the ports are only the conventional defaults.
+    const receivers: { kind: string; receiver: UdpReceiver }[] = [
+      { kind: "netflow", source: config.sources.netflow },
+      { kind: "ipfix", source: config.sources.ipfix },
+      { kind: "sflow", source: config.sources.sflow },
+    ]
+      .filter(({ source }) => source.listen.length > 0)
+      .map(({ kind, source }) => ({
+        kind,
+        receiver: createUdpReceiver(
+          {
+            name: kind,
+            listen: addresses(source.listen),
+            receiveBufferBytes: source.receiveBufferBytes,
+            dropPollIntervalMs: 5000,
+          },
+          udpDeps,
+        ),
+      }));
+    const tcpReceiver: TcpReceiver | undefined =
+      config.sources.ipfix.tcpListen.length === 0
+        ? undefined
+        : createTcpReceiver(
+            {
+              name: "ipfix",
+              listen: addresses(config.sources.ipfix.tcpListen),
+              maxConnections: 1024,
+              idleTimeoutMs: 15 * 60_000,
+            },
+            {
+              createFramer: () => createIpfixStreamFramer(),
+              onMessage: onDatagram,
+              onIssues: (issues, exporterAddr) => {
+                for (const issue of issues) {
+                  metrics.decodeIssues.inc({ protocol: "ipfix-tcp", code: issue.code });
+                  logger.warn("ipfix stream issue", { exporter: exporterAddr, ...issue });
+                }
+              },
+              logger,
+              metrics,
+              nowMs,
+            },
+          );
+    const listenerSummary = (): ServerListeners[] => [
+      ...receivers.map(({ kind, receiver }) => ({
+        kind,
+        protocol: "udp" as const,
+        addresses: receiver.listeners().map((listener) => listener.address),
+      })),
+      ...(tcpReceiver === undefined
+        ? []
+        : [
+            {
+              kind: "ipfix",
+              protocol: "tcp" as const,
+              addresses: tcpReceiver.listeners().map((listener) => listener.address),
+            },
+          ]),
+    ];
+    const socketDrops = (): number =>
+      receivers.reduce((sum, { receiver }) => sum + receiver.socketDrops(), 0);
     const httpAddress = parseHostPort(config.api.listen);
     if (typeof httpAddress === "string") throw new Error(httpAddress);
     const startedMs = nowMs();
@@ -78,20 +146,33 @@ export async function startServer(
           dataDir,
           listeners: [
             { kind: "http", protocol: "tcp", address: api.url().replace(/^http:\/\//, "") },
-            ...receiver.listeners().map((listener) => ({
-              kind: "netflow",
-              protocol: listener.protocol,
-              address: listener.address,
-            })),
+            ...listenerSummary().flatMap((group) =>
+              group.addresses.map((address) => ({
+                kind: group.kind,
+                protocol: group.protocol,
+                address,
+              })),
+            ),
           ],
-          collector: { ...pipeline.stats(), socketDrops: receiver.socketDrops() },
+          collector: { ...pipeline.stats(), socketDrops: socketDrops() },
         }),
       },
     );
-    const stopAll = await startAll([store, pipeline, receiver, api]);
+    const stopAll = await startAll([
+      store,
+      pipeline,
+      ...receivers.map(({ receiver }) => receiver),
+      ...(tcpReceiver === undefined ? [] : [tcpReceiver]),
+      api,
+    ]);
     return {
       httpUrl: api.url(),
-      netflowListeners: receiver.listeners().map((listener) => listener.address),
+      listeners: listenerSummary(),
+      netflowListeners:
+        receivers
+          .find(({ kind }) => kind === "netflow")
+          ?.receiver.listeners()
+          .map((listener) => listener.address) ?? [],
       dataDir,
       pipeline,
       metrics,

@@ -40,6 +40,10 @@ export async function freeUdpPort(): Promise<number> {
 export interface RunningTollgate {
   httpUrl: string;
   netflowPort: number;
+  /** UDP IPFIX, TCP IPFIX and UDP sFlow ports (127.0.0.1). Any flow protocol decodes on any port. */
+  ipfixPort: number;
+  ipfixTcpPort: number;
+  sflowPort: number;
   dataDir: string;
   process: ChildProcess;
   output(): string;
@@ -92,6 +96,9 @@ export async function startTollgate(
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "tollgate-test-"));
   const httpPort = await freeTcpPort();
   const netflowPort = await freeUdpPort();
+  const ipfixPort = await freeUdpPort();
+  const ipfixTcpPort = await freeTcpPort();
+  const sflowPort = await freeUdpPort();
   const args = [
     path.join(repoRoot, "bin", "tollgate.js"),
     "serve",
@@ -101,6 +108,12 @@ export async function startTollgate(
     `127.0.0.1:${httpPort}`,
     "--netflow-listen",
     `127.0.0.1:${netflowPort}`,
+    "--ipfix-listen",
+    `127.0.0.1:${ipfixPort}`,
+    "--ipfix-tcp-listen",
+    `127.0.0.1:${ipfixTcpPort}`,
+    "--sflow-listen",
+    `127.0.0.1:${sflowPort}`,
   ];
   if (options.config !== undefined) {
     const configPath = path.join(dataDir, "tollgate.yaml");
@@ -140,6 +153,9 @@ export async function startTollgate(
   return {
     httpUrl,
     netflowPort,
+    ipfixPort,
+    ipfixTcpPort,
+    sflowPort,
     dataDir,
     process: child,
     output: () => output,
