@@ -22,7 +22,13 @@ export function decodeIpfix(
   state: TemplateState,
   out: DecodeOutput,
 ): TemplateDecodeSummary {
-  const summary: TemplateDecodeSummary = { flows: 0, reverseFlows: 0, optionsRecords: 0, templates: 0, held: 0 };
+  const summary: TemplateDecodeSummary = {
+    flows: 0,
+    reverseFlows: 0,
+    optionsRecords: 0,
+    templates: 0,
+    held: 0,
+  };
   const length = payload.byteLength;
   const view = new DataView(payload.buffer, payload.byteOffset, length);
   if (length >= 2 && view.getUint16(0) !== IPFIX_VERSION) {
@@ -81,7 +87,11 @@ function message(
     return length;
   }
   if (end > length) {
-    pushIssue(out.issues, "bad-length", `message length ${messageLength}, ${length - start} bytes present`);
+    pushIssue(
+      out.issues,
+      "bad-length",
+      `message length ${messageLength}, ${length - start} bytes present`,
+    );
     end = length;
   }
   const exportMs = exportSecs === 0 ? context.receivedMs : exportSecs * 1000;
@@ -103,7 +113,16 @@ function message(
     const setStart = offset + 4;
     const setEnd = offset + setLength;
     if (setId === TEMPLATE_SET || setId === OPTIONS_TEMPLATE_SET) {
-      templateSet(view, setStart, setEnd, setId === OPTIONS_TEMPLATE_SET, domain, state, out, summary);
+      templateSet(
+        view,
+        setStart,
+        setEnd,
+        setId === OPTIONS_TEMPLATE_SET,
+        domain,
+        state,
+        out,
+        summary,
+      );
     } else if (setId >= FIRST_DATA_SET) {
       state.dataSet(setId, view, setStart, setEnd, out, summary);
     } else {
@@ -138,7 +157,8 @@ function templateSet(
     const fieldCount = view.getUint16(offset + 2);
     if (fieldCount === 0) {
       // Withdrawal: the set id as template id withdraws every template of that kind.
-      if (templateId === (options ? OPTIONS_TEMPLATE_SET : TEMPLATE_SET)) state.withdraw(domain, undefined, kind);
+      if (templateId === (options ? OPTIONS_TEMPLATE_SET : TEMPLATE_SET))
+        state.withdraw(domain, undefined, kind);
       else if (templateId >= FIRST_DATA_SET) state.withdraw(domain, templateId, kind);
       else if (templateId !== 0) {
         pushIssue(out.issues, "bad-template", `withdrawal of template id ${templateId}`);
@@ -189,7 +209,11 @@ function templateSet(
     // RFC 7011 §3.3.1: padding after the last template record.
     for (let index = offset; index < end; index++) {
       if (view.getUint8(index) !== 0) {
-        pushIssue(out.issues, "padding", `${end - offset} bytes after the last template record are not zero`);
+        pushIssue(
+          out.issues,
+          "padding",
+          `${end - offset} bytes after the last template record are not zero`,
+        );
         return;
       }
     }

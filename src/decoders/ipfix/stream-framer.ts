@@ -47,7 +47,11 @@ export function createIpfixStreamFramer(options: IpfixStreamFramerOptions = {}):
         const length = ((joined[offset + 2] ?? 0) << 8) | (joined[offset + 3] ?? 0);
         if (version !== IPFIX_VERSION || length < IPFIX_HEADER_BYTES || length > maxMessageBytes) {
           broken = true;
-          pushIssue(issues, "bad-stream", `version ${version}, length ${length} at stream offset +${offset}`);
+          pushIssue(
+            issues,
+            "bad-stream",
+            `version ${version}, length ${length} at stream offset +${offset}`,
+          );
           buffer = new Uint8Array(0);
           return { messages, issues };
         }

@@ -22,7 +22,13 @@ export function decodeNetflow9(
   state: TemplateState,
   out: DecodeOutput,
 ): TemplateDecodeSummary {
-  const summary: TemplateDecodeSummary = { flows: 0, reverseFlows: 0, optionsRecords: 0, templates: 0, held: 0 };
+  const summary: TemplateDecodeSummary = {
+    flows: 0,
+    reverseFlows: 0,
+    optionsRecords: 0,
+    templates: 0,
+    held: 0,
+  };
   const length = payload.byteLength;
   const view = new DataView(payload.buffer, payload.byteOffset, length);
   if (length >= 2 && view.getUint16(0) !== NETFLOW9_VERSION) {
@@ -57,8 +63,10 @@ export function decodeNetflow9(
     const start = offset + 4;
     const end = offset + flowsetLength;
     if (flowsetId === TEMPLATE_FLOWSET) templates(view, start, end, domain, state, out, summary);
-    else if (flowsetId === OPTIONS_TEMPLATE_FLOWSET) optionsTemplates(view, start, end, domain, state, out, summary);
-    else if (flowsetId >= FIRST_DATA_FLOWSET) state.dataSet(flowsetId, view, start, end, out, summary);
+    else if (flowsetId === OPTIONS_TEMPLATE_FLOWSET)
+      optionsTemplates(view, start, end, domain, state, out, summary);
+    else if (flowsetId >= FIRST_DATA_FLOWSET)
+      state.dataSet(flowsetId, view, start, end, out, summary);
     else pushIssue(out.issues, "bad-set-id", `flowset id ${flowsetId} at offset ${offset}`);
     offset = end;
   }
@@ -107,7 +115,13 @@ function templates(
       return;
     }
     state.defineTemplate(
-      { kind: "data", domain, templateId, scopeFieldCount: 0, fields: readFields(view, offset + 4, fieldCount) },
+      {
+        kind: "data",
+        domain,
+        templateId,
+        scopeFieldCount: 0,
+        fields: readFields(view, offset + 4, fieldCount),
+      },
       out,
       summary,
     );

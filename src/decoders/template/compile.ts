@@ -129,8 +129,18 @@ const HELPERS: Helpers = { reverse: appendReverseRow, value: fieldValue };
 
 /** Fails fast on anything but a safe integer: the only values ever put into generated code. */
 function integer(value: number): number {
-  if (!Number.isSafeInteger(value)) throw new Error(`template compiler: ${value} is not an integer`);
+  if (!Number.isSafeInteger(value))
+    throw new Error(`template compiler: ${value} is not an integer`);
   return value;
+}
+
+/**
+ * The one place generated code is built. Callers pass source made only of integers validated
+ * by `integer()` and identifiers from this file; template bytes never become source text.
+ */
+function generate(parameters: readonly string[], source: string): (...args: unknown[]) => unknown {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the compiled decoder is the point: see above
+  return new Function(...parameters, source) as (...args: unknown[]) => unknown;
 }
 
 class FieldIndex {
@@ -147,7 +157,9 @@ class FieldIndex {
     const entry = this.byKey.get(`${enterprise}.${id}`);
     if (entry === undefined || entry.length === 0) return undefined;
     const ok =
-      lengths === undefined ? entry.length >= 1 && entry.length <= 8 : lengths.includes(entry.length);
+      lengths === undefined
+        ? entry.length >= 1 && entry.length <= 8
+        : lengths.includes(entry.length);
     if (!ok) {
       this.problems.push(
         `IE ${enterprise === 0 ? "" : `${enterprise}.`}${id} with length ${entry.length === -1 ? "variable" : entry.length}`,
@@ -169,7 +181,12 @@ function uint(entry: Placed): string {
 }
 
 /** Code writing an address column from an IPv4 (4 bytes) and/or IPv6 (16 bytes) field. */
-function addressCode(column: string, v4: Placed | undefined, v6: Placed | undefined, pick: string): string {
+function addressCode(
+  column: string,
+  v4: Placed | undefined,
+  v6: Placed | undefined,
+  pick: string,
+): string {
   const four = (entry: Placed) =>
     `{ const w = b.${column}; w[k] = v.getUint32(${entry.at}); w[k + 1] = 65535; w[k + 2] = 0; w[k + 3] = 0; }`;
   const six = (entry: Placed) =>
@@ -180,8 +197,19 @@ function addressCode(column: string, v4: Placed | undefined, v6: Placed | undefi
   return "";
 }
 
-function startTime(index: FieldIndex, protocol: TemplateProtocol, ids: readonly number[]): string | undefined {
-  const [ms, micro, nano, seconds, delta, uptime] = ids as [number, number, number, number, number, number];
+function startTime(
+  index: FieldIndex,
+  protocol: TemplateProtocol,
+  ids: readonly number[],
+): string | undefined {
+  const [ms, micro, nano, seconds, delta, uptime] = ids as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const msField = index.get(ms, [8]);
   if (msField !== U) return uint(msField);
   const ntp = first(index.get(micro, [8]), index.get(nano, [8]));
@@ -210,8 +238,24 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
     if (entry !== U) body.push(`b.${column}[row] = ${uint(entry)};`);
   };
 
-  scalar("sampledBytes", first(index.get(IE.octetDeltaCount), index.get(IE.octetTotalCount), index.get(IE.postOctetDeltaCount), index.get(IE.initiatorOctets)));
-  scalar("sampledPackets", first(index.get(IE.packetDeltaCount), index.get(IE.packetTotalCount), index.get(IE.postPacketDeltaCount), index.get(IE.initiatorPackets)));
+  scalar(
+    "sampledBytes",
+    first(
+      index.get(IE.octetDeltaCount),
+      index.get(IE.octetTotalCount),
+      index.get(IE.postOctetDeltaCount),
+      index.get(IE.initiatorOctets),
+    ),
+  );
+  scalar(
+    "sampledPackets",
+    first(
+      index.get(IE.packetDeltaCount),
+      index.get(IE.packetTotalCount),
+      index.get(IE.postPacketDeltaCount),
+      index.get(IE.initiatorPackets),
+    ),
+  );
   scalar("protocol", index.get(IE.protocolIdentifier));
   scalar("tos", index.get(IE.ipClassOfService));
   scalar("tcpFlags", index.get(IE.tcpControlBits, [1, 2]));
@@ -259,18 +303,28 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
       body.push(`if (!six) { const w = b.${missing}; w[k] = 0; w[k + 1] = 65535; }`);
     }
   } else if (has6) {
-    body.push("b.ipVersion[row] = 6;", addressCode("srcAddr", U, src6, ""), addressCode("dstAddr", U, dst6, ""));
+    body.push(
+      "b.ipVersion[row] = 6;",
+      addressCode("srcAddr", U, src6, ""),
+      addressCode("dstAddr", U, dst6, ""),
+    );
   } else {
     // IPv4 or no address at all: v5-like 0.0.0.0 in IPv4-mapped form.
     body.push("b.ipVersion[row] = 4;");
     body.push(src4 === U ? "b.srcAddr[k + 1] = 65535;" : addressCode("srcAddr", src4, U, ""));
     body.push(dst4 === U ? "b.dstAddr[k + 1] = 65535;" : addressCode("dstAddr", dst4, U, ""));
   }
-  const hopPair = (v4Id: number, v6Id: number) => [index.get(v4Id, [4]), index.get(v6Id, [16])] as const;
+  const hopPair = (v4Id: number, v6Id: number) =>
+    [index.get(v4Id, [4]), index.get(v6Id, [16])] as const;
   const ipHop = hopPair(IE.ipNextHopIPv4Address, IE.ipNextHopIPv6Address);
-  const [hop4, hop6] = ipHop[0] !== U || ipHop[1] !== U ? ipHop : hopPair(IE.bgpNextHopIPv4Address, IE.bgpNextHopIPv6Address);
+  const [hop4, hop6] =
+    ipHop[0] !== U || ipHop[1] !== U
+      ? ipHop
+      : hopPair(IE.bgpNextHopIPv4Address, IE.bgpNextHopIPv6Address);
   if (hop4 !== U || hop6 !== U) {
-    body.push(addressCode("nextHop", hop4, hop6, hop4 === U ? "" : `v.getUint32(${hop4.at}) === 0`));
+    body.push(
+      addressCode("nextHop", hop4, hop6, hop4 === U ? "" : `v.getUint32(${hop4.at}) === 0`),
+    );
   }
   for (const [column, v4Id, v6Id] of [
     ["postNatSrcAddr", IE.postNATSourceIPv4Address, IE.postNATSourceIPv6Address],
@@ -323,7 +377,10 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
       "else { b.samplingRate[row] = c.samplingRate; b.samplingRateKnown[row] = c.samplingKnown; }",
     );
   } else {
-    body.push("b.samplingRate[row] = c.samplingRate;", "b.samplingRateKnown[row] = c.samplingKnown;");
+    body.push(
+      "b.samplingRate[row] = c.samplingRate;",
+      "b.samplingRateKnown[row] = c.samplingKnown;",
+    );
   }
 
   body.push(
@@ -337,14 +394,18 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
   const reverseBytes = first(index.get(1, U, REVERSE_PEN), index.get(85, U, REVERSE_PEN));
   const reversePackets = first(index.get(2, U, REVERSE_PEN), index.get(86, U, REVERSE_PEN));
   const reverseFlags = index.get(6, [1, 2], REVERSE_PEN);
-  const consumed = new Set([reverseBytes, reversePackets, reverseFlags].filter((entry) => entry !== U));
+  const consumed = new Set(
+    [reverseBytes, reversePackets, reverseFlags].filter((entry) => entry !== U),
+  );
   const extras = layout.placed.filter(
     (entry) => entry.field.enterprise !== 0 && entry.length !== 0 && !consumed.has(entry),
   );
   if (extras.length > 0) {
     body.push("const x = {};");
     for (const entry of extras) {
-      const key = JSON.stringify(enterpriseKey(integer(entry.field.enterprise), integer(entry.field.id)));
+      const key = JSON.stringify(
+        enterpriseKey(integer(entry.field.enterprise), integer(entry.field.id)),
+      );
       const length = entry.length === -1 ? `${entry.lengthVar}, true` : String(entry.length);
       body.push(`x[${key}] = h.value(v, ${entry.at}, ${length});`);
     }
@@ -361,8 +422,13 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
   const source = `"use strict";\nreturn function decodeRecord(v, o, end, b, c) {\n${body.join("\n")}\n};`;
   // Only integers (offsets, lengths, IE numbers via enterpriseKey) and names from this file are
   // interpolated: template bytes never reach the generated source as text.
-  const decode = new Function("h", source)(HELPERS) as RecordDecoder;
-  return { minRecordBytes: layout.minRecordBytes, decode, decodeOptions: U, fieldProblems: index.problems };
+  const decode = generate(["h"], source)(HELPERS) as RecordDecoder;
+  return {
+    minRecordBytes: layout.minRecordBytes,
+    decode,
+    decodeOptions: U,
+    fieldProblems: index.problems,
+  };
 }
 
 function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
@@ -388,8 +454,13 @@ function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
   if (sysInit !== U) body.push(`r.systemInitMs = ${uint(sysInit)};`);
   body.push("return p;");
   const source = `"use strict";\nreturn function decodeOptions(v, o, end, r) {\n${body.join("\n")}\n};`;
-  const decodeOptions = new Function(source)() as OptionsDecoder;
-  return { minRecordBytes: layout.minRecordBytes, decode: U, decodeOptions, fieldProblems: index.problems };
+  const decodeOptions = generate([], source)() as OptionsDecoder;
+  return {
+    minRecordBytes: layout.minRecordBytes,
+    decode: U,
+    decodeOptions,
+    fieldProblems: index.problems,
+  };
 }
 
 /** Compiled layouts shared by every exporter that sends the same template (bounded LRU). */

@@ -12,7 +12,8 @@ export function fieldValue(
   // Variable-length fields are strings or octet arrays by definition (RFC 7011 §7), never numbers.
   if (!variable && length > 0 && length <= 6) {
     let value = 0;
-    for (let index = 0; index < length; index++) value = value * 256 + view.getUint8(offset + index);
+    for (let index = 0; index < length; index++)
+      value = value * 256 + view.getUint8(offset + index);
     return value;
   }
   let end = length;
@@ -24,11 +25,15 @@ export function fieldValue(
   }
   let text = "";
   if (printable) {
-    for (let index = 0; index < end; index++) text += String.fromCharCode(view.getUint8(offset + index));
+    for (let index = 0; index < end; index++)
+      text += String.fromCharCode(view.getUint8(offset + index));
     return text;
   }
   for (let index = 0; index < length; index++) {
-    text += view.getUint8(offset + index).toString(16).padStart(2, "0");
+    text += view
+      .getUint8(offset + index)
+      .toString(16)
+      .padStart(2, "0");
   }
   return text;
 }

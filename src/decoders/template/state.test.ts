@@ -38,12 +38,21 @@ describe("IPFIX template lifecycle", () => {
     const state = createTemplateState();
     const h = harness();
     const summary = decodeIpfix(
-      encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }]), dataSet(256, [basicRecord("10.0.0.1", 1500)])]),
+      encodeIpfix(header(), [
+        ipfixTemplateSet([{ id: 256, fields: BASIC }]),
+        dataSet(256, [basicRecord("10.0.0.1", 1500)]),
+      ]),
       h.context,
       state,
       h.out,
     );
-    expect(summary).toEqual({ flows: 1, reverseFlows: 0, optionsRecords: 0, templates: 1, held: 0 });
+    expect(summary).toEqual({
+      flows: 1,
+      reverseFlows: 0,
+      optionsRecords: 0,
+      templates: 1,
+      held: 0,
+    });
     expect(h.codes()).toEqual([]);
     const [row] = h.rows();
     expect(row).toMatchObject({
@@ -64,7 +73,13 @@ describe("IPFIX template lifecycle", () => {
       samplingRateKnown: false,
     });
     expect(state.exporterStats()).toEqual([
-      expect.objectContaining({ protocol: "ipfix", packets: 1, flowRecords: 1, templates: 1, templateMisses: 0 }),
+      expect.objectContaining({
+        protocol: "ipfix",
+        packets: 1,
+        flowRecords: 1,
+        templates: 1,
+        templateMisses: 0,
+      }),
     ]);
   });
 
@@ -72,7 +87,12 @@ describe("IPFIX template lifecycle", () => {
     const state = createTemplateState();
     const h = harness();
     decodeIpfix(
-      encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }, { id: 257, fields: BASIC }])]),
+      encodeIpfix(header(), [
+        ipfixTemplateSet([
+          { id: 256, fields: BASIC },
+          { id: 257, fields: BASIC },
+        ]),
+      ]),
       h.context,
       state,
       h.out,
@@ -83,25 +103,42 @@ describe("IPFIX template lifecycle", () => {
     decodeIpfix(encodeIpfix(header(), [ipfixWithdrawalSet(2, [2])]), h.context, state, h.out);
     expect(state.exporterStats()[0]?.templates).toBe(0);
     // Data for a withdrawn template is held, not decoded with a stale layout.
-    const summary = decodeIpfix(encodeIpfix(header(), [dataSet(257, [basicRecord("10.0.0.1", 1)])]), h.context, state, h.out);
+    const summary = decodeIpfix(
+      encodeIpfix(header(), [dataSet(257, [basicRecord("10.0.0.1", 1)])]),
+      h.context,
+      state,
+      h.out,
+    );
     expect(summary.held).toBe(1);
   });
 
   it("redefinition replaces the layout (recompiled), a refresh keeps it", () => {
     const state = createTemplateState();
     const h = harness();
-    decodeIpfix(encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]), h.context, state, h.out);
+    decodeIpfix(
+      encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]),
+      h.context,
+      state,
+      h.out,
+    );
     const swapped = [{ id: 2, length: 4 }, ...BASIC.filter((field) => field.id !== 2)];
     decodeIpfix(
       encodeIpfix(header(), [
         ipfixTemplateSet([{ id: 256, fields: swapped }]),
-        dataSet(256, [record([[4, 9], ipv4("10.0.0.9"), ipv4("10.0.0.8"), [2, 1], [2, 2], [1, 17], [8, 77]])]),
+        dataSet(256, [
+          record([[4, 9], ipv4("10.0.0.9"), ipv4("10.0.0.8"), [2, 1], [2, 2], [1, 17], [8, 77]]),
+        ]),
       ]),
       h.context,
       state,
       h.out,
     );
-    expect(h.rows()[0]).toMatchObject({ srcAddr: "10.0.0.9", sampledPackets: 9, sampledBytes: 77, protocol: 17 });
+    expect(h.rows()[0]).toMatchObject({
+      srcAddr: "10.0.0.9",
+      sampledPackets: 9,
+      sampledBytes: 77,
+      protocol: 17,
+    });
     expect(state.exporterStats()[0]?.templates).toBe(1);
   });
 
@@ -109,10 +146,36 @@ describe("IPFIX template lifecycle", () => {
     const state = createTemplateState();
     const a = harness("192.0.2.1");
     const b = harness("192.0.2.2");
-    decodeIpfix(encodeIpfix(header(0, 1), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]), a.context, state, a.out);
-    expect(decodeIpfix(encodeIpfix(header(0, 2), [dataSet(256, [basicRecord("10.0.0.1", 1)])]), a.context, state, a.out).held).toBe(1);
-    expect(decodeIpfix(encodeIpfix(header(0, 1), [dataSet(256, [basicRecord("10.0.0.1", 1)])]), b.context, state, b.out).held).toBe(1);
-    expect(decodeIpfix(encodeIpfix(header(0, 1), [dataSet(256, [basicRecord("10.0.0.1", 1)])]), a.context, state, a.out).flows).toBe(1);
+    decodeIpfix(
+      encodeIpfix(header(0, 1), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]),
+      a.context,
+      state,
+      a.out,
+    );
+    expect(
+      decodeIpfix(
+        encodeIpfix(header(0, 2), [dataSet(256, [basicRecord("10.0.0.1", 1)])]),
+        a.context,
+        state,
+        a.out,
+      ).held,
+    ).toBe(1);
+    expect(
+      decodeIpfix(
+        encodeIpfix(header(0, 1), [dataSet(256, [basicRecord("10.0.0.1", 1)])]),
+        b.context,
+        state,
+        b.out,
+      ).held,
+    ).toBe(1);
+    expect(
+      decodeIpfix(
+        encodeIpfix(header(0, 1), [dataSet(256, [basicRecord("10.0.0.1", 1)])]),
+        a.context,
+        state,
+        a.out,
+      ).flows,
+    ).toBe(1);
   });
 });
 
@@ -120,12 +183,23 @@ describe("held data", () => {
   it("decodes data that came before its template when the template arrives", () => {
     const state = createTemplateState();
     const h = harness();
-    const early = decodeIpfix(encodeIpfix(header(), [dataSet(256, [basicRecord("10.0.0.1", 10), basicRecord("10.0.0.2", 20)])]), h.context, state, h.out);
+    const early = decodeIpfix(
+      encodeIpfix(header(), [
+        dataSet(256, [basicRecord("10.0.0.1", 10), basicRecord("10.0.0.2", 20)]),
+      ]),
+      h.context,
+      state,
+      h.out,
+    );
     expect(early).toMatchObject({ flows: 0, held: 1 });
-    const late = decodeIpfix(encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]), h.at(h.context.receivedMs + 1000), state, h.out);
+    const late = decodeIpfix(
+      encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]),
+      h.at(h.context.receivedMs + 1000),
+      state,
+      h.out,
+    );
     expect(late).toMatchObject({ flows: 2, templates: 1 });
     expect(h.rows().map((row) => row.sampledBytes)).toEqual([10, 20]);
-    expect(h.rows()[0]?.receivedMs).toBeUndefined(); // decoded() has no receivedMs; the column does:
     expect(h.out.flows.receivedMs[0]).toBe(h.context.receivedMs);
     expect(state.exporterStats()[0]).toMatchObject({ held: 0, templateMisses: 0 });
   });
@@ -153,16 +227,26 @@ describe("bounds", () => {
     decodeIpfix(encodeIpfix(header(), [ipfixTemplateSet(templates)]), h.context, state, h.out);
     expect(state.exporterStats()[0]?.templates).toBe(3);
     expect(h.codes().filter((code) => code === "template-limit")).toHaveLength(2);
-    expect(state.snapshot().exporters[0]?.templates.map((template) => template.templateId)).toEqual([258, 259, 260]);
+    expect(state.snapshot().exporters[0]?.templates.map((template) => template.templateId)).toEqual(
+      [258, 259, 260],
+    );
   });
 
   it("forgets the least recently seen exporter beyond the exporter limit", () => {
     const state = createTemplateState({ maxExporters: 2 });
     for (const address of ["192.0.2.1", "192.0.2.2", "192.0.2.1", "192.0.2.3"]) {
       const h = harness(address);
-      decodeIpfix(encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]), h.context, state, h.out);
+      decodeIpfix(
+        encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields: BASIC }])]),
+        h.context,
+        state,
+        h.out,
+      );
     }
-    expect(state.exporterStats().map((stats) => stats.exporterAddr)).toEqual(["192.0.2.1", "192.0.2.3"]);
+    expect(state.exporterStats().map((stats) => stats.exporterAddr)).toEqual([
+      "192.0.2.1",
+      "192.0.2.3",
+    ]);
   });
 });
 
@@ -182,8 +266,20 @@ describe("field forms", () => {
       encodeIpfix(header(), [
         ipfixTemplateSet([{ id: 256, fields }]),
         dataSet(256, [
-          record([[4, 5], varlen(new TextEncoder().encode("/index.html")), [2, 80], varlen(long, true), [2, 8080]]),
-          record([[4, 6], varlen(new Uint8Array(0)), [2, 81], varlen(Uint8Array.of(1, 2, 3, 4, 5, 6, 7)), [2, 8081]]),
+          record([
+            [4, 5],
+            varlen(new TextEncoder().encode("/index.html")),
+            [2, 80],
+            varlen(long, true),
+            [2, 8080],
+          ]),
+          record([
+            [4, 6],
+            varlen(new Uint8Array(0)),
+            [2, 81],
+            varlen(Uint8Array.of(1, 2, 3, 4, 5, 6, 7)),
+            [2, 8081],
+          ]),
         ]),
       ]),
       h.context,
@@ -192,7 +288,10 @@ describe("field forms", () => {
     );
     expect(h.codes()).toEqual([]);
     const rows = h.rows();
-    expect(rows.map((row) => [row.sampledBytes, row.srcPort, row.dstPort])).toEqual([[5, 80, 8080], [6, 81, 8081]]);
+    expect(rows.map((row) => [row.sampledBytes, row.srcPort, row.dstPort])).toEqual([
+      [5, 80, 8080],
+      [6, 81, 8081],
+    ]);
     expect(rows[0]?.extra).toEqual({ "5951.100": "/index.html", "5951.101": "A".repeat(300) });
     expect(rows[1]?.extra).toEqual({ "5951.100": "", "5951.101": "01020304050607" });
   });
@@ -200,9 +299,21 @@ describe("field forms", () => {
   it("reports a variable-length field that runs past its set", () => {
     const state = createTemplateState();
     const h = harness();
-    const fields = [{ id: 1, length: 4 }, { id: 100, length: 0xffff, enterprise: 9 }];
+    const fields = [
+      { id: 1, length: 4 },
+      { id: 100, length: 0xffff, enterprise: 9 },
+    ];
     decodeIpfix(
-      encodeIpfix(header(), [ipfixTemplateSet([{ id: 256, fields }]), dataSet(256, [record([[4, 1], [1, 200], [2, 0]])])]),
+      encodeIpfix(header(), [
+        ipfixTemplateSet([{ id: 256, fields }]),
+        dataSet(256, [
+          record([
+            [4, 1],
+            [1, 200],
+            [2, 0],
+          ]),
+        ]),
+      ]),
       h.context,
       state,
       h.out,
@@ -226,13 +337,26 @@ describe("field forms", () => {
       [152, 153, uint(8, startMs), uint(8, endMs)],
       [154, 155, ntp(startMs), ntp(endMs)],
       [156, 157, ntp(startMs), ntp(endMs)],
-      [158, 159, uint(4, (EXPORT_SECS * 1000 - startMs) * 1000), uint(4, (EXPORT_SECS * 1000 - endMs) * 1000)],
+      [
+        158,
+        159,
+        uint(4, (EXPORT_SECS * 1000 - startMs) * 1000),
+        uint(4, (EXPORT_SECS * 1000 - endMs) * 1000),
+      ],
     ];
     forms.forEach(([startId, endId, start, end], index) => {
       const id = 256 + index;
       decodeIpfix(
         encodeIpfix(header(), [
-          ipfixTemplateSet([{ id, fields: [{ id: startId, length: start.byteLength }, { id: endId, length: end.byteLength }] }]),
+          ipfixTemplateSet([
+            {
+              id,
+              fields: [
+                { id: startId, length: start.byteLength },
+                { id: endId, length: end.byteLength },
+              ],
+            },
+          ]),
           dataSet(id, [record([start, end])]),
         ]),
         h.context,
@@ -244,10 +368,30 @@ describe("field forms", () => {
     const init = EXPORT_SECS * 1000 - 3_600_000;
     decodeIpfix(
       encodeIpfix(header(), [
-        ipfixOptionsTemplateSet([{ id: 300, scope: [{ id: 149, length: 4 }], fields: [{ id: 160, length: 8 }] }]),
-        dataSet(300, [record([[4, 7], [8, init]])]),
-        ipfixTemplateSet([{ id: 301, fields: [{ id: 22, length: 4 }, { id: 21, length: 4 }] }]),
-        dataSet(301, [record([[4, startMs - init], [4, endMs - init]])]),
+        ipfixOptionsTemplateSet([
+          { id: 300, scope: [{ id: 149, length: 4 }], fields: [{ id: 160, length: 8 }] },
+        ]),
+        dataSet(300, [
+          record([
+            [4, 7],
+            [8, init],
+          ]),
+        ]),
+        ipfixTemplateSet([
+          {
+            id: 301,
+            fields: [
+              { id: 22, length: 4 },
+              { id: 21, length: 4 },
+            ],
+          },
+        ]),
+        dataSet(301, [
+          record([
+            [4, startMs - init],
+            [4, endMs - init],
+          ]),
+        ]),
       ]),
       h.context,
       state,
@@ -262,17 +406,34 @@ describe("field forms", () => {
       startMs,
       startMs,
     ]);
-    expect(rows.map((row) => row.endMs)).toEqual([Math.floor(endMs / 1000) * 1000, endMs, endMs, endMs, endMs, endMs]);
+    expect(rows.map((row) => row.endMs)).toEqual([
+      Math.floor(endMs / 1000) * 1000,
+      endMs,
+      endMs,
+      endMs,
+      endMs,
+      endMs,
+    ]);
   });
 
   it("reads v9 uptime times across the 2^32 ms wrap", () => {
     const state = createTemplateState();
     const h = harness();
-    const fields = [{ id: 22, length: 4 }, { id: 21, length: 4 }, { id: 1, length: 4 }];
+    const fields = [
+      { id: 22, length: 4 },
+      { id: 21, length: 4 },
+      { id: 1, length: 4 },
+    ];
     decodeNetflow9(
       encodeNetflow9({ sysUptimeMs: 1000, unixSecs: EXPORT_SECS, sequence: 1, sourceId: 3 }, [
         v9TemplateFlowset([{ id: 256, fields }]),
-        dataSet(256, [record([[4, 0xffffff00], [4, 500], [4, 99]])]),
+        dataSet(256, [
+          record([
+            [4, 0xffffff00],
+            [4, 500],
+            [4, 99],
+          ]),
+        ]),
       ]),
       h.context,
       state,
@@ -302,8 +463,34 @@ describe("field forms", () => {
       encodeIpfix(header(), [
         ipfixTemplateSet([{ id: 256, fields }]),
         dataSet(256, [
-          record([ipv4("10.0.0.1"), ipv4("198.51.100.2"), [2, 51000], [2, 443], [1, 6], [8, 100], [4, 2], [4, 1], [4, 2], [8, 900], [4, 5], [1, 0x12]]),
-          record([ipv4("10.0.0.3"), ipv4("198.51.100.4"), [2, 1], [2, 2], [1, 17], [8, 100], [4, 2], [4, 1], [4, 2], [8, 0], [4, 0], [1, 0]]),
+          record([
+            ipv4("10.0.0.1"),
+            ipv4("198.51.100.2"),
+            [2, 51000],
+            [2, 443],
+            [1, 6],
+            [8, 100],
+            [4, 2],
+            [4, 1],
+            [4, 2],
+            [8, 900],
+            [4, 5],
+            [1, 0x12],
+          ]),
+          record([
+            ipv4("10.0.0.3"),
+            ipv4("198.51.100.4"),
+            [2, 1],
+            [2, 2],
+            [1, 17],
+            [8, 100],
+            [4, 2],
+            [4, 1],
+            [4, 2],
+            [8, 0],
+            [4, 0],
+            [1, 0],
+          ]),
         ]),
       ]),
       h.context,
@@ -312,7 +499,13 @@ describe("field forms", () => {
     );
     expect(summary).toMatchObject({ flows: 3, reverseFlows: 1 });
     const [forward, reverse] = h.rows();
-    expect(forward).toMatchObject({ srcAddr: "10.0.0.1", srcPort: 51000, inIf: 1, outIf: 2, sampledBytes: 100 });
+    expect(forward).toMatchObject({
+      srcAddr: "10.0.0.1",
+      srcPort: 51000,
+      inIf: 1,
+      outIf: 2,
+      sampledBytes: 100,
+    });
     expect(reverse).toMatchObject({
       srcAddr: "198.51.100.2",
       dstAddr: "10.0.0.1",
@@ -331,14 +524,34 @@ describe("field forms", () => {
     const h = harness();
     decodeIpfix(
       encodeIpfix(header(), [
-        ipfixTemplateSet([{ id: 256, fields: [{ id: 27, length: 16 }, { id: 28, length: 16 }, { id: 139, length: 2 }] }]),
-        dataSet(256, [record([uint(16, 0x20010db8n << 96n | 1n), uint(16, 0x20010db8n << 96n | 2n), [2, 0x8000]])]),
+        ipfixTemplateSet([
+          {
+            id: 256,
+            fields: [
+              { id: 27, length: 16 },
+              { id: 28, length: 16 },
+              { id: 139, length: 2 },
+            ],
+          },
+        ]),
+        dataSet(256, [
+          record([
+            uint(16, (0x20010db8n << 96n) | 1n),
+            uint(16, (0x20010db8n << 96n) | 2n),
+            [2, 0x8000],
+          ]),
+        ]),
       ]),
       h.context,
       state,
       h.out,
     );
-    expect(h.rows()[0]).toMatchObject({ ipVersion: 6, srcAddr: "2001:db8::1", dstAddr: "2001:db8::2", dstPort: 0x8000 });
+    expect(h.rows()[0]).toMatchObject({
+      ipVersion: 6,
+      srcAddr: "2001:db8::1",
+      dstAddr: "2001:db8::2",
+      dstPort: 0x8000,
+    });
   });
 });
 
@@ -346,7 +559,9 @@ describe("sampling precedence", () => {
   const fields = [...BASIC];
   it("record IE, then sampler id from options, then domain-wide options, then config, then unknown", () => {
     const h = harness();
-    const state = createTemplateState({ samplingRateFor: (address) => (address === "192.0.2.10" ? 64 : undefined) });
+    const state = createTemplateState({
+      samplingRateFor: (address) => (address === "192.0.2.10" ? 64 : undefined),
+    });
     // Config only.
     decodeNetflow9(
       encodeNetflow9({ sysUptimeMs: 0, unixSecs: EXPORT_SECS, sequence: 0, sourceId: 1 }, [
@@ -365,13 +580,38 @@ describe("sampling precedence", () => {
     decodeNetflow9(
       encodeNetflow9({ sysUptimeMs: 0, unixSecs: EXPORT_SECS, sequence: 1, sourceId: 1 }, [
         v9OptionsTemplateFlowset([
-          { id: 260, scope: [{ id: 1, length: 4 }], fields: [{ id: 48, length: 1 }, { id: 50, length: 4 }] },
+          {
+            id: 260,
+            scope: [{ id: 1, length: 4 }],
+            fields: [
+              { id: 48, length: 1 },
+              { id: 50, length: 4 },
+            ],
+          },
           { id: 261, scope: [{ id: 1, length: 4 }], fields: [{ id: 34, length: 4 }] },
         ]),
-        dataSet(260, [record([[4, 0], [1, 5], [4, 1000]])], 4),
-        dataSet(257, [record([basicRecord("10.0.0.2", 1), uint(1, 5)]), record([basicRecord("10.0.0.3", 1), uint(1, 6)])]),
+        dataSet(
+          260,
+          [
+            record([
+              [4, 0],
+              [1, 5],
+              [4, 1000],
+            ]),
+          ],
+          4,
+        ),
+        dataSet(257, [
+          record([basicRecord("10.0.0.2", 1), uint(1, 5)]),
+          record([basicRecord("10.0.0.3", 1), uint(1, 6)]),
+        ]),
         dataSet(256, [basicRecord("10.0.0.4", 1)]),
-        dataSet(261, [record([[4, 0], [4, 10]])]),
+        dataSet(261, [
+          record([
+            [4, 0],
+            [4, 10],
+          ]),
+        ]),
         dataSet(256, [basicRecord("10.0.0.5", 1)]),
         dataSet(258, [record([basicRecord("10.0.0.6", 1), uint(4, 2)])]),
       ]),
@@ -406,8 +646,23 @@ describe("sampling precedence", () => {
     const state = createTemplateState();
     decodeIpfix(
       encodeIpfix(header(), [
-        ipfixOptionsTemplateSet([{ id: 400, scope: [{ id: 302, length: 4 }], fields: [{ id: 305, length: 4 }, { id: 306, length: 4 }] }]),
-        dataSet(400, [record([[4, 3], [4, 1], [4, 999]])]),
+        ipfixOptionsTemplateSet([
+          {
+            id: 400,
+            scope: [{ id: 302, length: 4 }],
+            fields: [
+              { id: 305, length: 4 },
+              { id: 306, length: 4 },
+            ],
+          },
+        ]),
+        dataSet(400, [
+          record([
+            [4, 3],
+            [4, 1],
+            [4, 999],
+          ]),
+        ]),
         ipfixTemplateSet([{ id: 256, fields: [...BASIC, { id: 302, length: 4 }] }]),
         dataSet(256, [record([basicRecord("10.0.0.1", 1), uint(4, 3)])]),
       ]),
@@ -424,7 +679,12 @@ describe("sequence gaps", () => {
     const state = createTemplateState();
     const h = harness();
     for (const sequence of [10, 11, 14, 13, 15, 900_000, 900_001]) {
-      decodeNetflow9(encodeNetflow9({ sysUptimeMs: 0, unixSecs: EXPORT_SECS, sequence, sourceId: 1 }, []), h.context, state, h.out);
+      decodeNetflow9(
+        encodeNetflow9({ sysUptimeMs: 0, unixSecs: EXPORT_SECS, sequence, sourceId: 1 }, []),
+        h.context,
+        state,
+        h.out,
+      );
     }
     expect(state.exporterStats()[0]?.sequenceGaps).toBe(2);
   });
@@ -435,7 +695,10 @@ describe("sequence gaps", () => {
     const message = (sequence: number, records: number) =>
       encodeIpfix({ exportSecs: EXPORT_SECS, sequence, domain: 1 }, [
         ipfixTemplateSet([{ id: 256, fields: BASIC }]),
-        dataSet(256, Array.from({ length: records }, () => basicRecord("10.0.0.1", 1))),
+        dataSet(
+          256,
+          Array.from({ length: records }, () => basicRecord("10.0.0.1", 1)),
+        ),
       ]);
     decodeIpfix(message(0xfffffffe, 3), h.context, state, h.out); // next expected: 1
     decodeIpfix(message(1, 2), h.context, state, h.out); // ok; next 3
@@ -450,9 +713,18 @@ describe("snapshot and restore", () => {
     const h = harness();
     decodeIpfix(
       encodeIpfix(header(), [
-        ipfixTemplateSet([{ id: 256, fields: [...BASIC, { id: 100, length: 0xffff, enterprise: 9 }] }]),
-        ipfixOptionsTemplateSet([{ id: 400, scope: [{ id: 149, length: 4 }], fields: [{ id: 34, length: 4 }] }]),
-        dataSet(400, [record([[4, 7], [4, 100]])]),
+        ipfixTemplateSet([
+          { id: 256, fields: [...BASIC, { id: 100, length: 0xffff, enterprise: 9 }] },
+        ]),
+        ipfixOptionsTemplateSet([
+          { id: 400, scope: [{ id: 149, length: 4 }], fields: [{ id: 34, length: 4 }] },
+        ]),
+        dataSet(400, [
+          record([
+            [4, 7],
+            [4, 100],
+          ]),
+        ]),
       ]),
       h.context,
       state,
@@ -464,12 +736,19 @@ describe("snapshot and restore", () => {
     expect(restarted.snapshot()).toEqual(state.snapshot());
     const after = harness();
     decodeIpfix(
-      encodeIpfix(header(), [dataSet(256, [record([basicRecord("10.0.0.1", 5), varlen(Uint8Array.of(0x61))])])]),
+      encodeIpfix(header(), [
+        dataSet(256, [record([basicRecord("10.0.0.1", 5), varlen(Uint8Array.of(0x61))])]),
+      ]),
       after.context,
       restarted,
       after.out,
     );
-    expect(after.rows()[0]).toMatchObject({ sampledBytes: 5, samplingRate: 100, samplingRateKnown: true, extra: { "9.100": "a" } });
+    expect(after.rows()[0]).toMatchObject({
+      sampledBytes: 5,
+      samplingRate: 100,
+      samplingRateKnown: true,
+      extra: { "9.100": "a" },
+    });
   });
 
   it("never throws on garbage and reports what it skipped", () => {
@@ -480,7 +759,16 @@ describe("snapshot and restore", () => {
     const result = state.restore({
       version: 1,
       exporters: [
-        { protocol: "ipfix", exporterAddr: "192.0.2.1", templates: [{ kind: "data", domain: 0, templateId: 12, scopeFieldCount: 0, fields: [] }, 5], sampling: [{ domain: -1 }], systemInit: [null] },
+        {
+          protocol: "ipfix",
+          exporterAddr: "192.0.2.1",
+          templates: [
+            { kind: "data", domain: 0, templateId: 12, scopeFieldCount: 0, fields: [] },
+            5,
+          ],
+          sampling: [{ domain: -1 }],
+          systemInit: [null],
+        },
         { protocol: "sflow", exporterAddr: "192.0.2.1" },
       ],
     });

@@ -137,7 +137,7 @@ export function templateProblem(definition: TemplateDefinition): string | undefi
     return `template id ${String(definition.templateId)}`;
   }
   if (!isUint(definition.domain, 0xffffffff)) return `domain ${String(definition.domain)}`;
-  if (!TEMPLATE_KINDS.includes(definition.kind)) return `kind ${String(definition.kind)}`;
+  if (!TEMPLATE_KINDS.includes(definition.kind)) return `kind ${definition.kind}`;
   const fields: unknown = definition.fields;
   if (!Array.isArray(fields) || fields.length === 0 || fields.length > 65535) return "no fields";
   if (!isUint(definition.scopeFieldCount, fields.length)) return "scope field count";
@@ -177,10 +177,13 @@ export class TemplateState {
 
   constructor(options: TemplateStateOptions = {}) {
     this.limits = {
-      maxTemplatesPerExporter: options.maxTemplatesPerExporter ?? defaultTemplateStateOptions.maxTemplatesPerExporter,
+      maxTemplatesPerExporter:
+        options.maxTemplatesPerExporter ?? defaultTemplateStateOptions.maxTemplatesPerExporter,
       maxExporters: options.maxExporters ?? defaultTemplateStateOptions.maxExporters,
-      maxHeldSetsPerExporter: options.maxHeldSetsPerExporter ?? defaultTemplateStateOptions.maxHeldSetsPerExporter,
-      maxHeldBytesPerExporter: options.maxHeldBytesPerExporter ?? defaultTemplateStateOptions.maxHeldBytesPerExporter,
+      maxHeldSetsPerExporter:
+        options.maxHeldSetsPerExporter ?? defaultTemplateStateOptions.maxHeldSetsPerExporter,
+      maxHeldBytesPerExporter:
+        options.maxHeldBytesPerExporter ?? defaultTemplateStateOptions.maxHeldBytesPerExporter,
       maxHoldAgeMs: options.maxHoldAgeMs ?? defaultTemplateStateOptions.maxHoldAgeMs,
     } as typeof defaultTemplateStateOptions;
     this.samplingRateFor = options.samplingRateFor;
@@ -206,7 +209,12 @@ export class TemplateState {
    * least recently seen beyond the limit), expires its old held data, fills the record context.
    * @internal for the v9 and IPFIX decoders.
    */
-  beginMessage(protocol: TemplateProtocol, datagram: DatagramContext, facts: MessageFacts, out: DecodeOutput): void {
+  beginMessage(
+    protocol: TemplateProtocol,
+    datagram: DatagramContext,
+    facts: MessageFacts,
+    out: DecodeOutput,
+  ): void {
     const key = `${protocol}|${datagram.exporterAddr}`;
     let exporter = this.exporters.get(key);
     if (exporter === undefined) {
@@ -214,7 +222,12 @@ export class TemplateState {
       if (this.exporters.size >= this.limits.maxExporters) {
         const oldest = this.exporters.entries().next();
         if (oldest.done !== true) {
-          this.dropHeld(oldest.value[1], oldest.value[1].held.length, out.issues, "exporter evicted");
+          this.dropHeld(
+            oldest.value[1],
+            oldest.value[1].held.length,
+            out.issues,
+            "exporter evicted",
+          );
           this.exporters.delete(oldest.value[0]);
         }
       }
@@ -231,7 +244,10 @@ export class TemplateState {
     context.exporterWords = datagram.exporterWords;
     context.source = flowSourceIndex(protocol);
     const configured = this.samplingRateFor?.(datagram.exporterAddr);
-    this.configRate = configured !== undefined && Number.isFinite(configured) && configured >= 1 ? Math.round(configured) : 0;
+    this.configRate =
+      configured !== undefined && Number.isFinite(configured) && configured >= 1
+        ? Math.round(configured)
+        : 0;
     this.setMessage(facts);
   }
 
@@ -246,7 +262,7 @@ export class TemplateState {
   endMessage(domain: number, sequence: number, advance: number, countable: boolean): void {
     const exporter = this.current;
     if (exporter === undefined) return;
-    let track = exporter.sequences.get(domain);
+    const track = exporter.sequences.get(domain);
     if (track === undefined) {
       if (exporter.sequences.size >= MAX_DOMAINS_PER_EXPORTER) {
         const oldest = exporter.sequences.keys().next();
@@ -255,11 +271,21 @@ export class TemplateState {
       exporter.sequences.set(domain, { next: (sequence + advance) >>> 0, countable });
       return;
     }
-    exporter.stats.sequenceGaps += advanceSequence(track, sequence, advance, countable, MAX_GAP[exporter.protocol]);
+    exporter.stats.sequenceGaps += advanceSequence(
+      track,
+      sequence,
+      advance,
+      countable,
+      MAX_GAP[exporter.protocol],
+    );
   }
 
   /** Stores a template (or options template) and decodes data held for it. @internal */
-  defineTemplate(definition: TemplateDefinition, out: DecodeOutput, summary: TemplateDecodeSummary): void {
+  defineTemplate(
+    definition: TemplateDefinition,
+    out: DecodeOutput,
+    summary: TemplateDecodeSummary,
+  ): void {
     const exporter = this.current;
     if (exporter === undefined) return;
     const problem = templateProblem(definition);
@@ -280,7 +306,8 @@ export class TemplateState {
       exporter.templates.delete(templateKey(domain, templateId));
     } else {
       for (const [key, stored] of exporter.templates) {
-        if (stored.definition.domain === domain && stored.definition.kind === kind) exporter.templates.delete(key);
+        if (stored.definition.domain === domain && stored.definition.kind === kind)
+          exporter.templates.delete(key);
       }
     }
     exporter.stats.templates = exporter.templates.size;
@@ -329,7 +356,11 @@ export class TemplateState {
       while (end - offset >= compiled.minRecordBytes) {
         const next = decode(view, offset, end, batch, context);
         if (next < 0) {
-          pushIssue(out.issues, "truncated-record", `template ${stored.definition.templateId} record at offset ${offset} runs past its set`);
+          pushIssue(
+            out.issues,
+            "truncated-record",
+            `template ${stored.definition.templateId} record at offset ${offset} runs past its set`,
+          );
           offset = end;
           break;
         }
@@ -345,7 +376,11 @@ export class TemplateState {
       while (end - offset >= compiled.minRecordBytes) {
         const next = compiled.decodeOptions(view, offset, end, values);
         if (next < 0) {
-          pushIssue(out.issues, "truncated-record", `options template ${stored.definition.templateId} record at offset ${offset} runs past its set`);
+          pushIssue(
+            out.issues,
+            "truncated-record",
+            `options template ${stored.definition.templateId} record at offset ${offset} runs past its set`,
+          );
           offset = end;
           break;
         }
@@ -359,7 +394,11 @@ export class TemplateState {
     // RFC 7011 §3.3.1: padding after the last record is zero bytes shorter than a record.
     for (let index = offset; index < end; index++) {
       if (view.getUint8(index) !== 0) {
-        pushIssue(out.issues, "padding", `${end - offset} bytes after the last record of template ${stored.definition.templateId} are not zero`);
+        pushIssue(
+          out.issues,
+          "padding",
+          `${end - offset} bytes after the last record of template ${stored.definition.templateId} are not zero`,
+        );
         break;
       }
     }
@@ -378,11 +417,13 @@ export class TemplateState {
         samplers = new Map();
         exporter.sampling.set(domain, samplers);
       }
-      if (!samplers.has(values.samplerId) && samplers.size >= MAX_SAMPLERS_PER_DOMAIN) samplers.clear();
+      if (!samplers.has(values.samplerId) && samplers.size >= MAX_SAMPLERS_PER_DOMAIN)
+        samplers.clear();
       samplers.set(values.samplerId, values.rate);
     }
     if (values.systemInitMs >= 0) {
-      if (!exporter.systemInit.has(domain) && exporter.systemInit.size >= MAX_DOMAINS_PER_EXPORTER) exporter.systemInit.clear();
+      if (!exporter.systemInit.has(domain) && exporter.systemInit.size >= MAX_DOMAINS_PER_EXPORTER)
+        exporter.systemInit.clear();
       exporter.systemInit.set(domain, values.systemInitMs);
     }
   }
@@ -438,7 +479,11 @@ export class TemplateState {
     exporter.heldBytes += bytes;
     exporter.stats.held = exporter.held.length;
     summary.held++;
-    pushIssue(out.issues, "template-held", `${detail}: ${bytes} bytes held until the template arrives`);
+    pushIssue(
+      out.issues,
+      "template-held",
+      `${detail}: ${bytes} bytes held until the template arrives`,
+    );
   }
 
   private release(
@@ -452,7 +497,12 @@ export class TemplateState {
     const stored = exporter.templates.get(templateKey(domain, templateId));
     if (stored === undefined) return;
     const context = this.context;
-    const saved = { domain: context.domain, exportMs: context.exportMs, sysUptimeMs: context.sysUptimeMs, receivedMs: context.receivedMs };
+    const saved = {
+      domain: context.domain,
+      exportMs: context.exportMs,
+      sysUptimeMs: context.sysUptimeMs,
+      receivedMs: context.receivedMs,
+    };
     const keep: HeldSet[] = [];
     const records = this.messageRecords;
     for (const held of exporter.held) {
@@ -481,7 +531,11 @@ export class TemplateState {
       if (nowMs - held.receivedMs <= maxAgeMs) return true;
       exporter.heldBytes -= held.bytes.byteLength;
       exporter.stats.templateMisses++;
-      pushIssue(issues, "template-missing", `template ${held.templateId} of domain ${held.domain} never arrived (${held.bytes.byteLength} bytes held ${nowMs - held.receivedMs} ms)`);
+      pushIssue(
+        issues,
+        "template-missing",
+        `template ${held.templateId} of domain ${held.domain} never arrived (${held.bytes.byteLength} bytes held ${nowMs - held.receivedMs} ms)`,
+      );
       return false;
     });
     exporter.held = kept;
@@ -491,7 +545,11 @@ export class TemplateState {
   private dropHeld(exporter: Exporter, count: number, issues: DecodeIssue[], why: string): void {
     for (const held of exporter.held.slice(0, count)) {
       exporter.stats.templateMisses++;
-      pushIssue(issues, "template-missing", `template ${held.templateId} of domain ${held.domain}: ${why}`);
+      pushIssue(
+        issues,
+        "template-missing",
+        `template ${held.templateId} of domain ${held.domain}: ${why}`,
+      );
     }
     exporter.held = exporter.held.slice(count);
     exporter.heldBytes = exporter.held.reduce((sum, held) => sum + held.bytes.byteLength, 0);
@@ -523,23 +581,39 @@ export class TemplateState {
   }
 
   /** Stores a valid definition; false when unchanged would still be fine (returns true). */
-  private store(exporter: Exporter, definition: TemplateDefinition, issues: DecodeIssue[]): boolean {
+  private store(
+    exporter: Exporter,
+    definition: TemplateDefinition,
+    issues: DecodeIssue[],
+  ): boolean {
     const key = templateKey(definition.domain, definition.templateId);
     const existing = exporter.templates.get(key);
-    if (existing !== undefined && existing.definition.kind === definition.kind && sameFields(existing.definition.fields, definition.fields)) {
+    if (
+      existing !== undefined &&
+      existing.definition.kind === definition.kind &&
+      sameFields(existing.definition.fields, definition.fields)
+    ) {
       // A refresh (exporters resend templates periodically): keep the compiled decoder.
       return true;
     }
     const compiled = compileTemplate(exporter.protocol, definition.kind, definition.fields);
     if (compiled.fieldProblems.length > 0) {
-      pushIssue(issues, "bad-field-length", `template ${definition.templateId}: ${compiled.fieldProblems.join(", ")} skipped`);
+      pushIssue(
+        issues,
+        "bad-field-length",
+        `template ${definition.templateId}: ${compiled.fieldProblems.join(", ")} skipped`,
+      );
     }
     if (existing !== undefined) exporter.templates.delete(key);
     else if (exporter.templates.size >= this.limits.maxTemplatesPerExporter) {
       const oldest = exporter.templates.entries().next();
       if (oldest.done !== true) {
         exporter.templates.delete(oldest.value[0]);
-        pushIssue(issues, "template-limit", `${exporter.templates.size + 1} templates: dropped template ${oldest.value[1].definition.templateId} of domain ${oldest.value[1].definition.domain}`);
+        pushIssue(
+          issues,
+          "template-limit",
+          `${exporter.templates.size + 1} templates: dropped template ${oldest.value[1].definition.templateId} of domain ${oldest.value[1].definition.domain}`,
+        );
       }
     }
     exporter.templates.set(key, {
@@ -566,7 +640,10 @@ export class TemplateState {
         sampling: [...exporter.sampling].flatMap(([domain, samplers]) =>
           [...samplers].map(([samplerId, rate]) => ({ domain, samplerId, rate })),
         ),
-        systemInit: [...exporter.systemInit].map(([domain, systemInitMs]) => ({ domain, systemInitMs })),
+        systemInit: [...exporter.systemInit].map(([domain, systemInitMs]) => ({
+          domain,
+          systemInitMs,
+        })),
       })),
     };
   }
@@ -579,7 +656,12 @@ export class TemplateState {
     const issues: DecodeIssue[] = [];
     let templates = 0;
     const root = snapshot as Partial<TemplateSnapshot> | null;
-    if (root === null || typeof root !== "object" || root.version !== 1 || !Array.isArray(root.exporters)) {
+    if (
+      root === null ||
+      typeof root !== "object" ||
+      root.version !== 1 ||
+      !Array.isArray(root.exporters)
+    ) {
       pushIssue(issues, "bad-snapshot", "not a version 1 template snapshot");
       return { templates, issues };
     }
@@ -606,7 +688,9 @@ export class TemplateState {
         exporter = this.newExporter(protocol, candidate.exporterAddr);
         this.exporters.set(key, exporter);
       }
-      for (const definition of Array.isArray(candidate.templates) ? (candidate.templates as unknown[]) : []) {
+      for (const definition of Array.isArray(candidate.templates)
+        ? (candidate.templates as unknown[])
+        : []) {
         const problem =
           definition === null || typeof definition !== "object"
             ? "not an object"
@@ -616,16 +700,26 @@ export class TemplateState {
           continue;
         }
         const valid = definition as TemplateDefinition;
-        this.store(exporter, {
-          kind: valid.kind,
-          domain: valid.domain,
-          templateId: valid.templateId,
-          scopeFieldCount: valid.scopeFieldCount,
-          fields: valid.fields.map((field) => ({ id: field.id, length: field.length, enterprise: field.enterprise })),
-        }, issues);
+        this.store(
+          exporter,
+          {
+            kind: valid.kind,
+            domain: valid.domain,
+            templateId: valid.templateId,
+            scopeFieldCount: valid.scopeFieldCount,
+            fields: valid.fields.map((field) => ({
+              id: field.id,
+              length: field.length,
+              enterprise: field.enterprise,
+            })),
+          },
+          issues,
+        );
         templates++;
       }
-      for (const sampling of Array.isArray(candidate.sampling) ? (candidate.sampling as unknown[]) : []) {
+      for (const sampling of Array.isArray(candidate.sampling)
+        ? (candidate.sampling as unknown[])
+        : []) {
         const value = sampling as Partial<SamplingSnapshot> | null;
         if (
           value === null ||
@@ -638,15 +732,30 @@ export class TemplateState {
           pushIssue(issues, "bad-snapshot", `${candidate.exporterAddr}: bad sampling entry`);
           continue;
         }
-        this.learnInto(exporter, value.domain, { samplerId: value.samplerId, rate: value.rate, systemInitMs: -1 });
+        this.learnInto(exporter, value.domain, {
+          samplerId: value.samplerId,
+          rate: value.rate,
+          systemInitMs: -1,
+        });
       }
-      for (const init of Array.isArray(candidate.systemInit) ? (candidate.systemInit as unknown[]) : []) {
+      for (const init of Array.isArray(candidate.systemInit)
+        ? (candidate.systemInit as unknown[])
+        : []) {
         const value = init as { domain?: unknown; systemInitMs?: unknown } | null;
-        if (value === null || typeof value !== "object" || !isUint(value.domain, 0xffffffff) || !isUint(value.systemInitMs, Number.MAX_SAFE_INTEGER)) {
+        if (
+          value === null ||
+          typeof value !== "object" ||
+          !isUint(value.domain, 0xffffffff) ||
+          !isUint(value.systemInitMs, Number.MAX_SAFE_INTEGER)
+        ) {
           pushIssue(issues, "bad-snapshot", `${candidate.exporterAddr}: bad system init entry`);
           continue;
         }
-        this.learnInto(exporter, value.domain, { samplerId: -1, rate: 0, systemInitMs: value.systemInitMs });
+        this.learnInto(exporter, value.domain, {
+          samplerId: -1,
+          rate: 0,
+          systemInitMs: value.systemInitMs,
+        });
       }
     }
     return { templates, issues };

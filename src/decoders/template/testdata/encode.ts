@@ -44,12 +44,19 @@ export function varlen(bytes: Uint8Array, forceLong = false): Uint8Array {
 }
 
 export function record(values: readonly EncodedValue[]): Uint8Array {
-  return concat(values.map((value) => (value instanceof Uint8Array ? value : uint(value[0], value[1]))));
+  return concat(
+    values.map((value) => (value instanceof Uint8Array ? value : uint(value[0], value[1]))),
+  );
 }
 
 function set(id: number, body: Uint8Array, padTo = 1): Uint8Array {
   const padding = (padTo - ((body.byteLength + 4) % padTo)) % padTo;
-  return concat([uint(2, id), uint(2, body.byteLength + 4 + padding), body, new Uint8Array(padding)]);
+  return concat([
+    uint(2, id),
+    uint(2, body.byteLength + 4 + padding),
+    body,
+    new Uint8Array(padding),
+  ]);
 }
 
 function fieldSpecifiers(fields: readonly EncodedField[]): Uint8Array {
@@ -68,15 +75,29 @@ export function dataSet(templateId: number, records: readonly Uint8Array[], padT
 
 // ---- IPFIX (RFC 7011) ----
 
-export function ipfixTemplateSet(templates: readonly { id: number; fields: readonly EncodedField[] }[]): Uint8Array {
+export function ipfixTemplateSet(
+  templates: readonly { id: number; fields: readonly EncodedField[] }[],
+): Uint8Array {
   return set(
     2,
-    concat(templates.map((template) => concat([uint(2, template.id), uint(2, template.fields.length), fieldSpecifiers(template.fields)]))),
+    concat(
+      templates.map((template) =>
+        concat([
+          uint(2, template.id),
+          uint(2, template.fields.length),
+          fieldSpecifiers(template.fields),
+        ]),
+      ),
+    ),
   );
 }
 
 export function ipfixOptionsTemplateSet(
-  templates: readonly { id: number; scope: readonly EncodedField[]; fields: readonly EncodedField[] }[],
+  templates: readonly {
+    id: number;
+    scope: readonly EncodedField[];
+    fields: readonly EncodedField[];
+  }[],
 ): Uint8Array {
   return set(
     3,
@@ -115,15 +136,29 @@ export function encodeIpfix(
 
 // ---- NetFlow v9 (RFC 3954) ----
 
-export function v9TemplateFlowset(templates: readonly { id: number; fields: readonly EncodedField[] }[]): Uint8Array {
+export function v9TemplateFlowset(
+  templates: readonly { id: number; fields: readonly EncodedField[] }[],
+): Uint8Array {
   return set(
     0,
-    concat(templates.map((template) => concat([uint(2, template.id), uint(2, template.fields.length), fieldSpecifiers(template.fields)]))),
+    concat(
+      templates.map((template) =>
+        concat([
+          uint(2, template.id),
+          uint(2, template.fields.length),
+          fieldSpecifiers(template.fields),
+        ]),
+      ),
+    ),
   );
 }
 
 export function v9OptionsTemplateFlowset(
-  templates: readonly { id: number; scope: readonly EncodedField[]; fields: readonly EncodedField[] }[],
+  templates: readonly {
+    id: number;
+    scope: readonly EncodedField[];
+    fields: readonly EncodedField[];
+  }[],
 ): Uint8Array {
   return set(
     1,
