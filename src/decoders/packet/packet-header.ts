@@ -258,12 +258,7 @@ function parseMpls(
   }
 }
 
-function parseIpv4(
-  view: DataView,
-  start: number,
-  end: number,
-  out: PacketHeader,
-): boolean {
+function parseIpv4(view: DataView, start: number, end: number, out: PacketHeader): boolean {
   if (end - start < 20) {
     out.truncated = true;
     return false;
@@ -289,12 +284,7 @@ function parseIpv4(
   return true;
 }
 
-function parseIpv6(
-  view: DataView,
-  start: number,
-  end: number,
-  out: PacketHeader,
-): boolean {
+function parseIpv6(view: DataView, start: number, end: number, out: PacketHeader): boolean {
   if (end - start < 40) {
     out.truncated = true;
     return false;
@@ -348,12 +338,7 @@ function parseIpv6(
   return true;
 }
 
-function parseTransport(
-  view: DataView,
-  start: number,
-  end: number,
-  out: PacketHeader,
-): void {
+function parseTransport(view: DataView, start: number, end: number, out: PacketHeader): void {
   switch (out.protocol) {
     case IP_PROTOCOL_TCP:
       if (end - start < 4) break;
