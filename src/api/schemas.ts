@@ -116,6 +116,44 @@ export const StatusResponseSchema = Type.Object({
     dropped: Type.Number(),
     socketDrops: Type.Number(),
   }),
+  exporters: Type.Object(
+    {
+      netflow5: Type.Array(
+        Type.Object({
+          exporterAddr: Type.String(),
+          packets: Type.Number(),
+          flowRecords: Type.Number(),
+          sequenceGaps: Type.Number(),
+        }),
+      ),
+      templates: Type.Array(
+        Type.Object({
+          exporterAddr: Type.String(),
+          protocol: Type.String(),
+          packets: Type.Number(),
+          flowRecords: Type.Number(),
+          optionsRecords: Type.Number(),
+          templates: Type.Number(),
+          templateMisses: Type.Number(),
+          sequenceGaps: Type.Number(),
+          held: Type.Number(),
+        }),
+      ),
+      sflow: Type.Array(
+        Type.Object({
+          agentAddr: Type.String(),
+          subAgentId: Type.Number(),
+          exporterAddr: Type.String(),
+          datagrams: Type.Number(),
+          flowSamples: Type.Number(),
+          counterSamples: Type.Number(),
+          sequenceGaps: Type.Number(),
+          droppedSamples: Type.Number(),
+        }),
+      ),
+    },
+    { description: "Per-exporter counters: packets, records, template misses, sequence gaps." },
+  ),
 });
 
 export const ProblemSchema = Type.Object({

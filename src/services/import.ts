@@ -46,7 +46,7 @@ export async function runImport(
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);
   const metrics = createMetrics({ defaultMetrics: false });
-  const { store, pipeline } = createIngest(config, dataDir, {
+  const { store, pipeline, decoderState, expireHeld } = createIngest(config, dataDir, {
     metrics,
     storeLogger: options.logger,
     pipelineLogger: silentLogger,
@@ -55,6 +55,7 @@ export async function runImport(
   const captureIssuesByCode: Record<string, number> = {};
   try {
     await store.start();
+    await decoderState.start();
     await pipeline.start();
     for (const file of files) {
       const totalBytes = sizes.get(file) ?? 0;
@@ -92,10 +93,13 @@ export async function runImport(
         );
       }
     }
+    // Data sets still waiting for a template that no file held are now template-missing.
+    expireHeld(Number.POSITIVE_INFINITY);
     await pipeline.flush();
   } finally {
     try {
       await pipeline.stop();
+      await decoderState.stop();
       await store.stop();
     } finally {
       lock.release();

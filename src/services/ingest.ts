@@ -1,9 +1,11 @@
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { canonicalIp } from "../core/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
-import { createFlowDecoder } from "../decoders/index.ts";
+import { createFlowDecoder, type FlowDecoder } from "../decoders/index.ts";
 import { createClassifier } from "../pipeline/classify/index.ts";
 import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/index.ts";
-import type { Logger, Metrics } from "../platform/index.ts";
+import type { Component, Logger, Metrics } from "../platform/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { networkTableOf } from "./networks.ts";
@@ -13,11 +15,21 @@ export function flowStorePath(dataDir: string): string {
   return path.join(dataDir, "flows.duckdb");
 }
 
+/** NetFlow v9 / IPFIX templates and sampling options learned from exporters. */
+export function templateStatePath(dataDir: string): string {
+  return path.join(dataDir, "templates.json");
+}
+
+/** How often templates are saved and held data sets expired while running. */
+const TEMPLATE_SAVE_INTERVAL_MS = 30_000;
+
 /**
  * The path every flow takes into storage, shared by `serve` (live datagrams) and `import`
- * (datagrams from captures): the data directory's store, classification by the configured
- * networks, and the decode → classify → batch pipeline. Inert until the caller starts them
- * (store first).
+ * (datagrams from captures): the data directory's store, one decoder (template state restored
+ * from the data directory, so data arriving right after a restart decodes without waiting for
+ * the exporter to resend its templates), classification by the configured networks, and the
+ * decode → classify → batch pipeline. Inert until the caller starts them (store first, then
+ * `decoderState`, then the pipeline).
  */
 export function createIngest(
   config: Readonly<TollgateConfig>,
@@ -27,20 +39,101 @@ export function createIngest(
     storeLogger: Logger;
     pipelineLogger: Logger;
     reportIssue: PipelineDeps["reportIssue"];
+    nowMs?: () => number;
   },
-): { store: FlowStore; pipeline: Pipeline } {
+): {
+  store: FlowStore;
+  pipeline: Pipeline;
+  decoder: FlowDecoder;
+  /** Restores templates at start, saves them periodically and at stop. */
+  decoderState: Component;
+  /** Counts data held longer than the hold age at `atMs` as template-missing (Infinity: all). */
+  expireHeld: (atMs: number) => void;
+} {
   const store = createDuckDbStore(
     { path: flowStorePath(dataDir), readOnly: false },
     { logger: deps.storeLogger },
   );
+  const samplingRates = new Map<string, number>();
+  for (const [address, rate] of Object.entries(config.sources.samplingRates)) {
+    const canonical = canonicalIp(address);
+    if (canonical !== undefined) samplingRates.set(canonical, rate);
+  }
+  const decoder = createFlowDecoder({
+    templates: { samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr) },
+  });
   const classifier = createClassifier(networkTableOf(config));
+  const logger = deps.pipelineLogger;
   const pipeline = createPipeline(config.storage, {
-    decoder: createFlowDecoder(),
+    decoder,
     classifier,
     store,
     metrics: deps.metrics,
-    logger: deps.pipelineLogger,
+    logger,
     reportIssue: deps.reportIssue,
+    onCounters: (counters) => {
+      // Copied: the pipeline reuses its counters array for the next datagram.
+      store.appendCounters([...counters]).catch((error: unknown) => {
+        logger.error("interface counters not stored", { samples: counters.length, error });
+      });
+    },
   });
-  return { store, pipeline };
+
+  const statePath = templateStatePath(dataDir);
+  const nowMs = deps.nowMs ?? Date.now;
+  let timer: NodeJS.Timeout | undefined;
+  const save = (): void => {
+    try {
+      // Written aside and renamed: a crash mid-write leaves the previous file, never half of one.
+      writeFileSync(`${statePath}.tmp`, JSON.stringify(decoder.templates.snapshot()));
+      renameSync(`${statePath}.tmp`, statePath);
+    } catch (error) {
+      logger.warn("templates not saved", { path: statePath, error });
+    }
+  };
+  const expire = (atMs: number): void => {
+    for (const issue of decoder.templates.expireHeld(atMs)) {
+      deps.metrics.decodeIssues.inc({ protocol: "template", code: issue.code });
+      deps.reportIssue(`template/${issue.code}`, "decode issue", { ...issue });
+    }
+  };
+  const decoderState: Component = {
+    start() {
+      let text: string | undefined;
+      try {
+        text = readFileSync(statePath, "utf8");
+      } catch {
+        // No saved templates yet: the first start, or a fresh data directory.
+      }
+      if (text !== undefined) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (error) {
+          logger.warn("saved templates unreadable, starting without them", {
+            path: statePath,
+            error,
+          });
+        }
+        const restored = decoder.templates.restore(parsed);
+        logger.info("templates restored", {
+          path: statePath,
+          templates: restored.templates,
+          problems: restored.issues.length,
+        });
+      }
+      timer = setInterval(() => {
+        expire(nowMs());
+        save();
+      }, TEMPLATE_SAVE_INTERVAL_MS);
+      timer.unref();
+      return Promise.resolve();
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer);
+      save();
+      return Promise.resolve();
+    },
+  };
+  return { store, pipeline, decoder, decoderState, expireHeld: expire };
 }

@@ -52,7 +52,7 @@ export async function startServer(
   const lock = lockDataDir(dataDir, process.pid);
   try {
     const metrics = createMetrics({ defaultMetrics: true });
-    const { store, pipeline } = createIngest(config, dataDir, {
+    const { store, pipeline, decoder, decoderState } = createIngest(config, dataDir, {
       metrics,
       storeLogger: logger,
       pipelineLogger: logger,
@@ -155,11 +155,13 @@ export async function startServer(
             ),
           ],
           collector: { ...pipeline.stats(), socketDrops: socketDrops() },
+          exporters: decoder.stats(),
         }),
       },
     );
     const stopAll = await startAll([
       store,
+      decoderState,
       pipeline,
       ...receivers.map(({ receiver }) => receiver),
       ...(tcpReceiver === undefined ? [] : [tcpReceiver]),

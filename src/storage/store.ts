@@ -1,4 +1,4 @@
-import type { Direction, FlowBatch, Tags } from "../core/index.ts";
+import type { Direction, FlowBatch, InterfaceCounters, Tags } from "../core/index.ts";
 
 /**
  * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
@@ -131,6 +131,10 @@ export interface FlowStore {
    * the promise settles.
    */
   append(batch: FlowBatch, networks: readonly NetworkRef[]): Promise<void>;
+  /** Appends interface counter samples (sFlow), committed when the promise resolves. */
+  appendCounters(counters: readonly InterfaceCounters[]): Promise<void>;
+  /** Number of stored interface counter samples. */
+  countInterfaceCounters(): Promise<number>;
   summary(query: SummaryQuery): Promise<SummaryResult>;
   top(query: TopQuery): Promise<TopResult>;
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;

@@ -191,6 +191,36 @@ export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
 export const FLOW_COLUMNS_SQL: readonly (readonly [name: string, type: string])[] =
   FLOW_COLUMN_SPECS.map((spec) => [spec.name, spec.type] as const);
 
+/** sFlow counter samples (generic interface counters), for reconciling flows with interfaces. */
+export const INTERFACE_COUNTERS_TABLE = "interface_counters";
+
+/** Column name, type and the InterfaceCounters field it holds, in table order. */
+export const INTERFACE_COUNTER_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ["received_ms", "BIGINT NOT NULL", "receivedMs"],
+  ["agent", "VARCHAR NOT NULL", "agentAddr"],
+  ["sub_agent_id", "UINTEGER NOT NULL", "subAgentId"],
+  ["sequence", "UINTEGER NOT NULL", "sequence"],
+  ["if_index", "UINTEGER NOT NULL", "ifIndex"],
+  ["if_type", "UINTEGER NOT NULL", "ifType"],
+  ["if_speed_bps", "UBIGINT NOT NULL", "ifSpeedBps"],
+  ["if_direction", "UINTEGER NOT NULL", "ifDirection"],
+  ["if_status", "UINTEGER NOT NULL", "ifStatus"],
+  ["in_octets", "UBIGINT NOT NULL", "inOctets"],
+  ["in_ucast_pkts", "UBIGINT NOT NULL", "inUcastPkts"],
+  ["in_multicast_pkts", "UBIGINT NOT NULL", "inMulticastPkts"],
+  ["in_broadcast_pkts", "UBIGINT NOT NULL", "inBroadcastPkts"],
+  ["in_discards", "UBIGINT NOT NULL", "inDiscards"],
+  ["in_errors", "UBIGINT NOT NULL", "inErrors"],
+  ["in_unknown_protos", "UBIGINT NOT NULL", "inUnknownProtos"],
+  ["out_octets", "UBIGINT NOT NULL", "outOctets"],
+  ["out_ucast_pkts", "UBIGINT NOT NULL", "outUcastPkts"],
+  ["out_multicast_pkts", "UBIGINT NOT NULL", "outMulticastPkts"],
+  ["out_broadcast_pkts", "UBIGINT NOT NULL", "outBroadcastPkts"],
+  ["out_discards", "UBIGINT NOT NULL", "outDiscards"],
+  ["out_errors", "UBIGINT NOT NULL", "outErrors"],
+  ["promiscuous_mode", "UINTEGER NOT NULL", "promiscuousMode"],
+];
+
 /** Declared networks as stored: flows refer to them by id; id 0 means "no network". */
 export const NETWORKS_TABLE = "networks";
 
@@ -243,6 +273,7 @@ export const MIGRATIONS: readonly Migration[] = [
        LEFT JOIN ${NETWORKS_TABLE} dn ON dn.name = f.dst_network AND dn.tags IS NOT DISTINCT FROM f.dst_tags
        ORDER BY f.end_ms`,
       "DROP TABLE flows_v1",
+      `CREATE TABLE ${INTERFACE_COUNTERS_TABLE} (${INTERFACE_COUNTER_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")})`,
     ],
   },
 ];

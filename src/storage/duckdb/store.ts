@@ -6,7 +6,7 @@ import {
   type DuckDBEnumType,
   type DuckDBType,
 } from "@duckdb/node-api";
-import { AppError, isAppError, type FlowBatch } from "../../core/index.ts";
+import { AppError, isAppError, type FlowBatch, type InterfaceCounters } from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type {
   FlowStore,
@@ -28,6 +28,8 @@ import {
   enumColumnsToWiden,
   FLOW_COLUMNS_SQL,
   FLOWS_TABLE,
+  INTERFACE_COUNTER_COLUMNS,
+  INTERFACE_COUNTERS_TABLE,
   MIGRATIONS,
   SCHEMA_VERSION,
   SCHEMA_VERSION_DDL,
@@ -283,6 +285,51 @@ export function createDuckDbStore(
     }
   }
 
+  async function writeCounters(counters: readonly InterfaceCounters[]): Promise<void> {
+    const connection = writer;
+    if (instance === undefined || connection === undefined || config.readOnly) {
+      throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is not open for writing`);
+    }
+    if (counters.length === 0) return;
+    // A few rows per interface per polling interval (sFlow agents send every 20–30 s): the
+    // per-value appender is plenty.
+    const appender = await connection.createAppender(INTERFACE_COUNTERS_TABLE);
+    try {
+      for (const sample of counters) {
+        for (const [, type, field] of INTERFACE_COUNTER_COLUMNS) {
+          const value = (sample as unknown as Record<string, number | string>)[field] ?? 0;
+          if (type.startsWith("VARCHAR")) appender.appendVarchar(String(value));
+          else if (type.startsWith("UBIGINT")) appender.appendUBigInt(BigInt(Math.max(0, Math.floor(Number(value)))));
+          else if (type.startsWith("BIGINT")) appender.appendBigInt(BigInt(Math.floor(Number(value))));
+          else appender.appendUInteger(Number(value) >>> 0);
+        }
+        appender.endRow();
+      }
+      appender.closeSync();
+    } catch (cause) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // The first error is the one worth reporting.
+      }
+      throw new AppError(
+        "ERR_STORE_WRITE",
+        `cannot write ${counters.length} interface counter samples to ${filePath}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  function appendCounters(counters: readonly InterfaceCounters[]): Promise<void> {
+    if (closing) {
+      return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
+    }
+    const result = writeChain.then(() => writeCounters(counters));
+    writeChain = result.catch(() => undefined);
+    return result;
+  }
+
   function append(batch: FlowBatch, refs: readonly NetworkRef[]): Promise<void> {
     if (closing) {
       return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
@@ -329,6 +376,14 @@ export function createDuckDbStore(
     start,
     stop,
     append,
+    appendCounters,
+    countInterfaceCounters: () =>
+      withQueryConnection(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          `SELECT count(*)::DOUBLE FROM ${INTERFACE_COUNTERS_TABLE}`,
+        );
+        return Number(reader.getRows()[0]?.[0] ?? 0);
+      }),
     summary: (query: SummaryQuery): Promise<SummaryResult> =>
       withQueryConnection((connection) => querySummary(connection, query)),
     top: (query: TopQuery): Promise<TopResult> =>
