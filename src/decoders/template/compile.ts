@@ -268,8 +268,9 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
   scalar("inIf", first(index.get(IE.ingressInterface), index.get(IE.ingressPhysicalInterface)));
   scalar("outIf", first(index.get(IE.egressInterface), index.get(IE.egressPhysicalInterface)));
   scalar("flowDirection", index.get(IE.flowDirection, [1]));
-  scalar("postNatSrcPort", index.get(IE.postNAPTSourceTransportPort, [2]));
-  scalar("postNatDstPort", index.get(IE.postNAPTDestinationTransportPort, [2]));
+  const nsel = (id: number) => (protocol === "netflow9" ? index.get(id, [2]) : U);
+  scalar("postNatSrcPort", first(index.get(IE.postNAPTSourceTransportPort, [2]), nsel(40003)));
+  scalar("postNatDstPort", first(index.get(IE.postNAPTDestinationTransportPort, [2]), nsel(40004)));
   scalar("inVrf", index.get(IE.ingressVRFID, [4]));
   scalar("outVrf", index.get(IE.egressVRFID, [4]));
   for (const [column, v4Id, v6Id] of [
@@ -330,7 +331,14 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
     ["postNatSrcAddr", IE.postNATSourceIPv4Address, IE.postNATSourceIPv6Address],
     ["postNatDstAddr", IE.postNATDestinationIPv4Address, IE.postNATDestinationIPv6Address],
   ] as const) {
-    const v4 = index.get(v4Id, [4]);
+    // Cisco ASA NSEL v9 exports NAT translations as 40001/40002 (Cisco NSEL guide, "NetFlow
+    // Version 9 Field Types for NSEL"), not the IANA 225/226.
+    const v4 = first(
+      index.get(v4Id, [4]),
+      protocol === "netflow9"
+        ? index.get(v4Id === IE.postNATSourceIPv4Address ? 40001 : 40002, [4])
+        : U,
+    );
     const v6 = index.get(v6Id, [16]);
     if (v4 !== U || v6 !== U) {
       body.push(addressCode(column, v4, v6, v4 === U ? "" : `v.getUint32(${v4.at}) === 0`));
