@@ -54,13 +54,16 @@ export interface AgentState extends SflowAgentStats {
   sources: Map<number, SourceState>;
 }
 
+/** Agent identity: a number for IPv4 agents (no string per datagram), text otherwise. */
+export type AgentKey = number | string;
+
 export interface SflowState {
   /**
    * Finds or creates the agent under `key` and books one datagram's sequence number and
    * uptime. A new agent has `datagrams === 1` and `agentAddr === ""`: the caller names it.
    */
   observeDatagram(
-    key: string,
+    key: AgentKey,
     subAgentId: number,
     exporterAddr: string,
     sequence: number,
@@ -97,8 +100,11 @@ const HALF_RANGE = 0x80000000;
 export function createSflowState(options: SflowStateOptions = {}): SflowState {
   const maxAgents = Math.max(1, options.maxAgents ?? DEFAULT_MAX_AGENTS);
   const maxSources = Math.max(1, options.maxSourcesPerAgent ?? DEFAULT_MAX_SOURCES);
-  const agents = new Map<string, AgentState>();
+  const agents = new Map<AgentKey, AgentState>();
   let evictedAgents = 0;
+  // Datagrams come in runs from one agent: the last one found skips the map entirely.
+  let recentKey: AgentKey | undefined;
+  let recentAgent: AgentState | undefined;
 
   function newAgent(agentAddr: string, subAgentId: number, exporterAddr: string): AgentState {
     return {
@@ -124,7 +130,7 @@ export function createSflowState(options: SflowStateOptions = {}): SflowState {
 
   return {
     observeDatagram(key, subAgentId, exporterAddr, sequence, uptimeMs) {
-      let agent = agents.get(key);
+      let agent = key === recentKey ? recentAgent : agents.get(key);
       if (agent === undefined) {
         if (agents.size >= maxAgents) {
           const oldest = agents.keys().next();
@@ -135,12 +141,14 @@ export function createSflowState(options: SflowStateOptions = {}): SflowState {
         }
         agent = newAgent("", subAgentId, exporterAddr);
         agents.set(key, agent);
-      } else {
+      } else if (agent !== recentAgent) {
         // Map keeps insertion order: re-inserting makes this agent the most recently heard.
         agents.delete(key);
         agents.set(key, agent);
-        if (agent.exporterAddr !== exporterAddr) agent.exporterAddr = exporterAddr;
       }
+      recentKey = key;
+      recentAgent = agent;
+      if (agent.exporterAddr !== exporterAddr) agent.exporterAddr = exporterAddr;
       agent.datagrams++;
       if (agent.datagrams === 1) {
         agent.lastSequence = sequence;
@@ -163,7 +171,7 @@ export function createSflowState(options: SflowStateOptions = {}): SflowState {
       } else if (ahead < HALF_RANGE) {
         // Forward, possibly across the 2^32 wrap.
         agent.sequenceGaps += ahead - 1;
-      } else if (((last - sequence) >>> 0) <= REORDER_WINDOW) {
+      } else if ((last - sequence) >>> 0 <= REORDER_WINDOW) {
         // A late datagram: it fills a gap counted when a successor arrived.
         agent.reorderedDatagrams++;
         if (agent.sequenceGaps > 0) agent.sequenceGaps--;
