@@ -67,8 +67,8 @@ async function load(dir: string): Promise<{ ordered: string; shuffled: string; l
   for (let copy = 1; copy < copies; copy++) {
     const shiftMs = BigInt(copy * copySpanMs);
     await connection.run(
-      `INSERT INTO ${FLOWS_TABLE} SELECT * REPLACE (start_ms + $shift::BIGINT AS start_ms, end_ms + $shift::BIGINT AS end_ms,
-         received_ms + $shift::BIGINT AS received_ms)
+      `INSERT INTO ${FLOWS_TABLE} SELECT * REPLACE (start_ms + $shift::BIGINT AS start_ms, end_ms + $shift::BIGINT AS end_ms
+)
        FROM ${FLOWS_TABLE} WHERE rowid < $seed_rows::BIGINT ORDER BY end_ms`,
       { shift: shiftMs, seed_rows: BigInt(SEED_ROWS) },
     );

@@ -1,7 +1,15 @@
 import duckdb from "@duckdb/node-bindings";
 import { DuckDBVector, type DuckDBAppender, type DuckDBDataChunk, type DuckDBEnumType, type DuckDBType } from "@duckdb/node-api";
 import { DuckDBDataChunk as DataChunk } from "@duckdb/node-api";
-import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES, type FlowBatch } from "../../core/index.ts";
+import {
+  DIRECTIONS,
+  DIRECTION_SOURCES,
+  FLOW_SOURCES,
+  isZeroWords,
+  LOCALITIES,
+  wordsToText,
+  type FlowBatch,
+} from "../../core/index.ts";
 import { FLOW_COLUMN_SPECS, type FlowColumnSpec } from "./schema.ts";
 
 /**
@@ -118,21 +126,49 @@ function copyNetworkIds(vector: duckdb.Vector, source: Uint32Array, ids: Uint32A
   duckdb.copy_data_to_vector(vector, 0, ids32.buffer, 0, rows * 4);
 }
 
+/**
+ * The `extra` text of a row: its decoder's extra fields plus post-NAT and VRF fields, which
+ * only NAT and VRF-aware exporters send and so have no column of their own (see schema.ts).
+ */
+export function extraText(batch: FlowBatch, row: number): string | undefined {
+  const text = batch.extra[row];
+  const hasNat =
+    !isZeroWords(batch.postNatSrcAddr, row) ||
+    !isZeroWords(batch.postNatDstAddr, row) ||
+    batch.postNatSrcPort[row] !== 0 ||
+    batch.postNatDstPort[row] !== 0;
+  const hasVrf = batch.inVrf[row] !== 0 || batch.outVrf[row] !== 0;
+  if (!hasNat && !hasVrf) return text;
+  const fields = (text === undefined ? {} : JSON.parse(text)) as Record<string, unknown>;
+  if (hasNat) {
+    if (!isZeroWords(batch.postNatSrcAddr, row)) {
+      fields["postNatSrcAddr"] = wordsToText(batch.postNatSrcAddr, row);
+    }
+    if (!isZeroWords(batch.postNatDstAddr, row)) {
+      fields["postNatDstAddr"] = wordsToText(batch.postNatDstAddr, row);
+    }
+    if (batch.postNatSrcPort[row] !== 0) fields["postNatSrcPort"] = batch.postNatSrcPort[row];
+    if (batch.postNatDstPort[row] !== 0) fields["postNatDstPort"] = batch.postNatDstPort[row];
+  }
+  if (hasVrf) {
+    if (batch.inVrf[row] !== 0) fields["inVrf"] = batch.inVrf[row];
+    if (batch.outVrf[row] !== 0) fields["outVrf"] = batch.outVrf[row];
+  }
+  return JSON.stringify(fields);
+}
+
 /** Sparse JSON text: every row starts as NULL, rows with text get a string element. */
-function copyExtra(vector: duckdb.Vector, extra: readonly (string | undefined)[], from: number, rows: number): void {
+function copyExtra(vector: duckdb.Vector, batch: FlowBatch, from: number, rows: number): void {
   validity.fill(0n);
   // An all-zero string_t is a valid empty inlined string: no garbage even for NULL rows.
   duckdb.copy_data_to_vector(vector, 0, zeroStrings.buffer, 0, rows * 16);
-  let any = false;
-  for (let row = 0; row < rows && from + row < extra.length; row++) {
-    const text = extra[from + row];
+  for (let row = 0; row < rows; row++) {
+    const text = extraText(batch, from + row);
     if (text === undefined) continue;
-    any = true;
     duckdb.vector_assign_string_element(vector, row, text);
     validity[row >> 6] = (validity[row >> 6] ?? 0n) | (1n << BigInt(row & 63));
   }
   duckdb.vector_ensure_validity_writable(vector);
-  void any;
   duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(rows / 64) * 8);
 }
 
@@ -146,6 +182,7 @@ export function writeBatch(
   enumTables: readonly (Uint8Array | undefined)[],
   batch: FlowBatch,
   networkIds: Uint32Array,
+  exporterIds: Uint32Array,
 ): void {
   let chunk: DuckDBDataChunk | undefined;
   for (let from = 0; from < batch.length; from += CHUNK_ROWS) {
@@ -175,8 +212,11 @@ export function writeBatch(
         case "network":
           copyNetworkIds(vector, column(batch, spec) as Uint32Array, networkIds, from, rows, spec.name);
           break;
+        case "exporter":
+          copyTyped(vector, exporterIds, from, rows);
+          break;
         case "json":
-          copyExtra(vector, batch.extra, from, rows);
+          copyExtra(vector, batch, from, rows);
           break;
       }
     }

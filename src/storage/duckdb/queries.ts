@@ -17,7 +17,13 @@ import {
   type TopRow,
   type Totals,
 } from "../store.ts";
-import { addressSql, FLOWS_TABLE, NETWORKS_TABLE } from "./schema.ts";
+import {
+  addressSql,
+  EXPORTERS_TABLE,
+  FLOWS_TABLE,
+  isIpv4Sql,
+  NETWORKS_TABLE,
+} from "./schema.ts";
 
 /**
  * The read side of the DuckDB store. Every value a caller supplies reaches DuckDB as a bound
@@ -34,7 +40,7 @@ interface DimensionSql {
   /** The column holds the 128-bit address form and goes back to text with `u128ToIp`. */
   address?: true;
   /** The expression reads the `networks` row of the source (`sn`) or destination (`dn`). */
-  join?: "src" | "dst";
+  join?: "src" | "dst" | "exporter";
 }
 
 // Text columns are coalesced so that "no network" (NULL) and an empty tag fold into one "" key.
@@ -44,7 +50,7 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   "src.port": { sql: "src_port" },
   "dst.port": { sql: "dst_port" },
   proto: { sql: "protocol" },
-  exporter: { sql: addressSql("exporter"), address: true },
+  exporter: { sql: addressSql("e.address"), address: true, join: "exporter" },
   "in.if": { sql: "in_if" },
   "out.if": { sql: "out_if" },
   "src.net": { sql: "coalesce(sn.name, '')", join: "src" },
@@ -52,7 +58,7 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   direction: { sql: "direction" },
   "direction.source": { sql: "direction_source" },
   locality: { sql: "locality" },
-  "ip.version": { sql: "ip_version" },
+  "ip.version": { sql: `CASE WHEN ${isIpv4Sql("src_addr")} THEN 4 ELSE 6 END` },
   "src.as": { sql: "src_as" },
   "dst.as": { sql: "dst_as" },
 };
@@ -80,6 +86,9 @@ function dimensionSql(by: Dimension, params: Params): DimensionSql {
 
 function joinSql(dimension: DimensionSql): string {
   if (dimension.join === undefined) return "";
+  if (dimension.join === "exporter") {
+    return ` JOIN ${EXPORTERS_TABLE} e ON e.id = exporter_id`;
+  }
   const alias = dimension.join === "src" ? "sn" : "dn";
   return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${dimension.join}_network_id`;
 }

@@ -20,6 +20,7 @@ import type {
   NetworkRef,
 } from "../store.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
+import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
 import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
 import { queryDataRange, querySummary, queryTimeseries, queryTop } from "./queries.ts";
@@ -83,6 +84,7 @@ export function createDuckDbStore(
   let columnTypes: DuckDBType[] = [];
   let enumTables: (Uint8Array | undefined)[] = [];
   let networks: NetworkRegistry | undefined;
+  let exporters: ExporterRegistry | undefined;
   let writeChain: Promise<void> = Promise.resolve();
   // Set when stop() begins: new appends and queries are refused, ones already queued finish.
   let closing = false;
@@ -219,6 +221,7 @@ export function createDuckDbStore(
         appender.closeSync();
         enumTables = enumTranslations(columnTypes);
         networks = await createNetworkRegistry(connection);
+        exporters = await createExporterRegistry(connection);
       }
     } catch (error) {
       connection?.closeSync();
@@ -258,9 +261,10 @@ export function createDuckDbStore(
     await connection.run("BEGIN TRANSACTION");
     try {
       const networkIds = await (networks as NetworkRegistry).ids(refs);
+      const exporterIds = await (exporters as ExporterRegistry).idsOf(batch);
       const appender = await connection.createAppender(FLOWS_TABLE);
       try {
-        writeBatch(appender, columnTypes, enumTables, batch, networkIds);
+        writeBatch(appender, columnTypes, enumTables, batch, networkIds, exporterIds);
       } catch (error) {
         // Drop what the appender still buffers; what it already flushed goes with the rollback.
         try {
@@ -274,9 +278,11 @@ export function createDuckDbStore(
       appender.closeSync();
       await connection.run("COMMIT");
       networks?.commit();
+      exporters?.commit();
     } catch (cause) {
       await connection.run("ROLLBACK").catch(() => undefined);
       networks?.forgetUncommitted();
+      exporters?.forgetUncommitted();
       throw new AppError(
         "ERR_STORE_WRITE",
         `cannot write ${batch.length} flows to ${filePath}: ${(cause as Error).message}`,

@@ -1,0 +1,109 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { FlowBatch } from "../../core/index.ts";
+import { EXPORTERS_TABLE } from "./schema.ts";
+
+const TWO_POW_32 = 4294967296;
+
+/**
+ * Interns exporters (address and observation domain) into the `exporters` table: flows store
+ * the id. A batch holds few distinct exporters and runs of rows from the same datagram, so
+ * each row is compared with the previous one first and the map is consulted only on a change.
+ */
+export interface ExporterRegistry {
+  /** The stored id of every row's exporter; inserts new exporters in the open transaction. */
+  idsOf(batch: FlowBatch): Promise<Uint32Array>;
+  commit(): void;
+  forgetUncommitted(): void;
+}
+
+function keyOf(words: Uint32Array, base: number, domain: number): string {
+  return `${words[base + 3] ?? 0}.${words[base + 2] ?? 0}.${words[base + 1] ?? 0}.${words[base] ?? 0}/${domain}`;
+}
+
+export async function createExporterRegistry(
+  connection: DuckDBConnection,
+): Promise<ExporterRegistry> {
+  const known = new Map<string, number>();
+  const reader = await connection.runAndReadAll(
+    `SELECT id, address_hi, address_lo, observation_domain FROM ${EXPORTERS_TABLE}`,
+  );
+  let nextId = 1;
+  for (const [id, hi, lo, domain] of reader.getRows()) {
+    const high = BigInt(hi as bigint);
+    const low = BigInt(lo as bigint);
+    const words = new Uint32Array([
+      Number(low & 0xffffffffn),
+      Number(low >> 32n),
+      Number(high & 0xffffffffn),
+      Number(high >> 32n),
+    ]);
+    known.set(keyOf(words, 0, Number(domain)), Number(id));
+    nextId = Math.max(nextId, Number(id) + 1);
+  }
+  let committedNextId = nextId;
+  let pending: string[] = [];
+  let ids = new Uint32Array(0);
+
+  return {
+    async idsOf(batch) {
+      if (ids.length < batch.length) ids = new Uint32Array(batch.capacity);
+      const words = batch.exporter;
+      const domains = batch.observationDomain;
+      let lastId = 0;
+      let lastW0 = -1;
+      let lastW1 = -1;
+      let lastW2 = -1;
+      let lastW3 = -1;
+      let lastDomain = -1;
+      for (let row = 0; row < batch.length; row++) {
+        const base = row * 4;
+        const w0 = words[base] ?? 0;
+        const w1 = words[base + 1] ?? 0;
+        const w2 = words[base + 2] ?? 0;
+        const w3 = words[base + 3] ?? 0;
+        const domain = domains[row] ?? 0;
+        if (
+          w0 !== lastW0 ||
+          w1 !== lastW1 ||
+          w2 !== lastW2 ||
+          w3 !== lastW3 ||
+          domain !== lastDomain
+        ) {
+          const key = keyOf(words, base, domain);
+          let id = known.get(key);
+          if (id === undefined) {
+            id = nextId++;
+            await connection.run(
+              `INSERT INTO ${EXPORTERS_TABLE} VALUES ($id::UINTEGER, $hi::UBIGINT, $lo::UBIGINT, $domain::UINTEGER)`,
+              {
+                id,
+                hi: BigInt(w3) * BigInt(TWO_POW_32) + BigInt(w2),
+                lo: BigInt(w1) * BigInt(TWO_POW_32) + BigInt(w0),
+                domain,
+              },
+            );
+            known.set(key, id);
+            pending.push(key);
+          }
+          lastId = id;
+          lastW0 = w0;
+          lastW1 = w1;
+          lastW2 = w2;
+          lastW3 = w3;
+          lastDomain = domain;
+        }
+        ids[row] = lastId;
+      }
+      return ids;
+    },
+    commit() {
+      pending = [];
+      committedNextId = nextId;
+    },
+    forgetUncommitted() {
+      for (const key of pending) known.delete(key);
+      pending = [];
+      nextId = committedNextId;
+    },
+  };
+}
