@@ -233,8 +233,14 @@ export class FlowBatch {
   }
 
   setExtra(row: number, fields: Readonly<Record<string, unknown>>): void {
+    this.setExtraJson(row, JSON.stringify(fields));
+  }
+
+  /** Sets a row's extra fields from JSON object text a decoder built itself (no object). */
+  setExtraJson(row: number, json: string): void {
+    // `extra` is sparse: pad with holes rather than grow it for every row.
     while (this.extra.length < row) this.extra.push(undefined);
-    this.extra[row] = JSON.stringify(fields);
+    this.extra[row] = json;
   }
 
   /** Appends every row of `other` (used to merge per-datagram batches). */

@@ -373,15 +373,10 @@ function addExtra(key: string, valueJson: string): void {
     extraMembers === "" ? `"${key}":${valueJson}` : `${extraMembers},"${key}":${valueJson}`;
 }
 
-/**
- * Stores the collected members as the row's extra JSON text: what `FlowBatch.setExtra` stores,
- * without the object. (A `setExtraJson` on FlowBatch would make this padding loop unnecessary.)
- */
+/** Stores the collected members as the row's extra JSON text, built without an object. */
 function flushExtra(batch: FlowBatch, row: number): void {
   if (extraMembers === "") return;
-  const extra = batch.extra;
-  while (extra.length < row) extra.push(undefined);
-  extra[row] = `{${extraMembers}}`;
+  batch.setExtraJson(row, `{${extraMembers}}`);
   extraMembers = "";
 }
 

@@ -52,8 +52,5 @@ export function appendReverseRow(
   batch.samplingRateKnown[reverse] = batch.samplingRateKnown[row] ?? 0;
   // flowDirection is the observation point's view of the forward flow; the reverse has none.
   const extra = batch.extra[row];
-  if (extra !== undefined) {
-    while (batch.extra.length < reverse) batch.extra.push(undefined);
-    batch.extra[reverse] = extra;
-  }
+  if (extra !== undefined) batch.setExtraJson(reverse, extra);
 }
