@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "tollgate-bench-append-"));
   try {
     const generate = createFlowGenerator({ seed: 7, startMs: Date.UTC(2026, 0, 1), meanGapMs: 1 });
-    console.log(`node ${process.version}; median of ${RUNS} runs; rows/s wall (rows per CPU-second)`);
+    console.log(
+      `node ${process.version}; median of ${RUNS} runs; rows/s wall (rows per CPU-second)`,
+    );
     console.log("batch rows   store.append()        DuckDB INSERT…SELECT   ratio");
     for (const batchRows of BATCH_SIZES) {
       const filePath = path.join(dir, `store-${batchRows}.duckdb`);
@@ -66,7 +68,9 @@ async function main(): Promise<void> {
       connection.closeSync();
       instance.closeSync();
       const cell = (rates: { wall: number; cpu: number }[]): string =>
-        `${Math.round(median(rates.map((r) => r.wall)))} (${Math.round(median(rates.map((r) => r.cpu)))})`.padEnd(22);
+        `${Math.round(median(rates.map((r) => r.wall)))} (${Math.round(median(rates.map((r) => r.cpu)))})`.padEnd(
+          22,
+        );
       console.log(
         `${String(batchRows).padStart(10)}   ${cell(ours)}${cell(duck)}${(median(ours.map((r) => r.wall)) / median(duck.map((r) => r.wall))).toFixed(2)}×`,
       );

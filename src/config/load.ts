@@ -123,10 +123,12 @@ function applyOverrides(
     values === undefined || values.length === 0
       ? undefined
       : values.filter((value) => value !== "none");
-  config.sources.ipfix.listen = listenOverride(overrides.ipfixListen) ?? config.sources.ipfix.listen;
+  config.sources.ipfix.listen =
+    listenOverride(overrides.ipfixListen) ?? config.sources.ipfix.listen;
   config.sources.ipfix.tcpListen =
     listenOverride(overrides.ipfixTcpListen) ?? config.sources.ipfix.tcpListen;
-  config.sources.sflow.listen = listenOverride(overrides.sflowListen) ?? config.sources.sflow.listen;
+  config.sources.sflow.listen =
+    listenOverride(overrides.sflowListen) ?? config.sources.sflow.listen;
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

@@ -67,7 +67,8 @@ export const IpfixSourceSchema = Type.Object(
     }),
     tcpListen: Type.Array(Type.String(), {
       default: ["0.0.0.0:4739", "[::]:4739"],
-      description: "TCP HOST:PORT addresses receiving IPFIX streams (RFC 7011 §10.4); [] turns TCP off.",
+      description:
+        "TCP HOST:PORT addresses receiving IPFIX streams (RFC 7011 §10.4); [] turns TCP off.",
     }),
     receiveBufferBytes,
   },
@@ -93,7 +94,7 @@ export const SourcesSchema = Type.Object(
     samplingRates: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 4294967295 }), {
       default: {},
       description:
-        "1-in-N sampling rate per exporter address, used when the export itself gives none (e.g. {\"192.0.2.1\": 1000}).",
+        '1-in-N sampling rate per exporter address, used when the export itself gives none (e.g. {"192.0.2.1": 1000}).',
     }),
   },
   { ...Strict, default: {} },

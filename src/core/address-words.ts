@@ -49,7 +49,12 @@ export function clearWords(words: Uint32Array, row: number): void {
   words[base + 3] = 0;
 }
 
-export function copyWords(from: Uint32Array, fromRow: number, to: Uint32Array, toRow: number): void {
+export function copyWords(
+  from: Uint32Array,
+  fromRow: number,
+  to: Uint32Array,
+  toRow: number,
+): void {
   const source = fromRow * 4;
   const target = toRow * 4;
   to[target] = from[source] ?? 0;

@@ -7,7 +7,13 @@ import {
   textToWords,
   wordsToText,
 } from "./address-words.ts";
-import { FLOW_SOURCES, type DecodedFlow, type FlowRecord, type FlowSource, type Tags } from "./flow.ts";
+import {
+  FLOW_SOURCES,
+  type DecodedFlow,
+  type FlowRecord,
+  type FlowSource,
+  type Tags,
+} from "./flow.ts";
 import { LOCALITIES } from "./locality.ts";
 
 /** IPFIX IE 61 flowDirection values (RFC 7012 / IANA): what the exporter says it saw. */
@@ -250,10 +256,7 @@ export class FlowBatch {
     this.reserve(rows);
     const at = this.length;
     for (const key of SCALAR_COLUMNS) {
-      (this[key] as Float64Array).set(
-        (other[key] as Float64Array).subarray(from, to) as never,
-        at,
-      );
+      (this[key] as Float64Array).set((other[key] as Float64Array).subarray(from, to) as never, at);
     }
     for (const key of ADDRESS_COLUMNS) {
       this[key].set(other[key].subarray(from * 4, to * 4), at * 4);

@@ -2,13 +2,7 @@ import type { Direction, DirectionSource } from "./direction.ts";
 import type { Locality } from "./locality.ts";
 
 /** Which decoder produced a record. Later protocols extend this list. */
-export const FLOW_SOURCES = [
-  "netflow5",
-  "netflow9",
-  "ipfix",
-  "sflow",
-  "demo",
-] as const;
+export const FLOW_SOURCES = ["netflow5", "netflow9", "ipfix", "sflow", "demo"] as const;
 export type FlowSource = (typeof FLOW_SOURCES)[number];
 
 /** Free tags of a network (team, service, env, cost-center…): string keys to string values. */

@@ -4,7 +4,6 @@ import { createFlowDecoder } from "./flow-decoder.ts";
 import { detectFlowProtocol } from "./detect.ts";
 import { encodeNetflow5 } from "./netflow5/index.ts";
 
-
 function bytes(...values: number[]): Uint8Array {
   return Uint8Array.from(values);
 }
@@ -85,7 +84,9 @@ describe("createFlowDecoder", () => {
       optionsRecords: 0,
       counterSamples: 0,
     });
-    expect(sink.issues).toEqual([{ code: "unknown-protocol", detail: "2 bytes, first bytes dead" }]);
+    expect(sink.issues).toEqual([
+      { code: "unknown-protocol", detail: "2 bytes, first bytes dead" },
+    ]);
   });
 });
 

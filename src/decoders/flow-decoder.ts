@@ -68,7 +68,12 @@ export function createFlowDecoder(options: FlowDecoderOptions = {}): FlowDecoder
 
   const trackNetflow5 = (
     exporterAddr: string,
-    headers: readonly { flowSequence: number; count: number; engineType: number; engineId: number }[],
+    headers: readonly {
+      flowSequence: number;
+      count: number;
+      engineType: number;
+      engineId: number;
+    }[],
     flows: number,
   ): void => {
     for (const header of headers) {

@@ -161,7 +161,11 @@ describe("createClassifier", () => {
     classifier.classifyRows(batch, 0, batch.length, receivedMs);
     const records = [0, 1, 2].map((row) => batch.record(row, classifier.networks));
     expect(records.map((record) => record.direction)).toEqual(["egress", "ingress", "transit"]);
-    expect(records.map((record) => record.receivedMs)).toEqual([receivedMs, receivedMs, receivedMs]);
+    expect(records.map((record) => record.receivedMs)).toEqual([
+      receivedMs,
+      receivedMs,
+      receivedMs,
+    ]);
   });
 });
 

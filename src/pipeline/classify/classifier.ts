@@ -112,7 +112,8 @@ export function createClassifier(table: NetworkTable, options: ClassifierOptions
             ? INTERNET
             : UNKNOWN_LOCALITY;
       batch.direction[row] = DIRECTION_INDEX.get(direction) ?? 0;
-      batch.directionSource[row] = fromInterfaces === undefined ? SOURCE_NETWORKS : SOURCE_INTERFACE;
+      batch.directionSource[row] =
+        fromInterfaces === undefined ? SOURCE_NETWORKS : SOURCE_INTERFACE;
       batch.srcNetwork[row] = networkIndex(srcMatch);
       batch.dstNetwork[row] = networkIndex(dstMatch);
       const rate = samplingRate[row] ?? 1;

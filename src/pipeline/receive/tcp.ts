@@ -81,7 +81,9 @@ export function createTcpReceiver(config: TcpReceiverConfig, deps: TcpReceiverDe
     new Promise((resolve, reject) => {
       const server = net.createServer(onConnection);
       const isV6 = address.host.includes(":");
-      const display = isV6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+      const display = isV6
+        ? `[${address.host}]:${address.port}`
+        : `${address.host}:${address.port}`;
       server.once("error", (error: NodeJS.ErrnoException) => {
         reject(
           new AppError(
@@ -124,9 +126,7 @@ export function createTcpReceiver(config: TcpReceiverConfig, deps: TcpReceiverDe
     async stop() {
       for (const socket of sockets) socket.destroy();
       await Promise.all(
-        servers.map(
-          ({ server }) => new Promise<void>((resolve) => server.close(() => resolve())),
-        ),
+        servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
       );
       servers.length = 0;
     },

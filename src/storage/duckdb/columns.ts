@@ -1,5 +1,11 @@
 import duckdb from "@duckdb/node-bindings";
-import { DuckDBVector, type DuckDBAppender, type DuckDBDataChunk, type DuckDBEnumType, type DuckDBType } from "@duckdb/node-api";
+import {
+  DuckDBVector,
+  type DuckDBAppender,
+  type DuckDBDataChunk,
+  type DuckDBEnumType,
+  type DuckDBType,
+} from "@duckdb/node-api";
 import { DuckDBDataChunk as DataChunk } from "@duckdb/node-api";
 import {
   DIRECTIONS,
@@ -81,16 +87,32 @@ function column(batch: FlowBatch, spec: FlowColumnSpec): TypedColumn {
 
 function copyTyped(vector: duckdb.Vector, source: TypedColumn, from: number, rows: number): void {
   const width = source.BYTES_PER_ELEMENT;
-  duckdb.copy_data_to_vector(vector, 0, source.buffer as ArrayBuffer, source.byteOffset + from * width, rows * width);
+  duckdb.copy_data_to_vector(
+    vector,
+    0,
+    source.buffer as ArrayBuffer,
+    source.byteOffset + from * width,
+    rows * width,
+  );
 }
 
 /** Float64 whole numbers → little-endian 64-bit integers (two u32 words each). */
-function copyFloatAs64(vector: duckdb.Vector, source: Float64Array, from: number, rows: number, name: string): void {
+function copyFloatAs64(
+  vector: duckdb.Vector,
+  source: Float64Array,
+  from: number,
+  rows: number,
+  name: string,
+): void {
   for (let row = 0; row < rows; row++) {
     const value = source[from + row] ?? 0;
     if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) {
       // Negative epoch ms cannot come from a collector; NaN or a negative counter is a bug.
-      throw new RecordConversionError(from + row, name, new Error(`${value} is not a whole non-negative number`));
+      throw new RecordConversionError(
+        from + row,
+        name,
+        new Error(`${value} is not a whole non-negative number`),
+      );
     }
     const high = Math.floor(value / TWO_POW_32);
     words64[row * 2] = value - high * TWO_POW_32;
@@ -99,7 +121,13 @@ function copyFloatAs64(vector: duckdb.Vector, source: Float64Array, from: number
   duckdb.copy_data_to_vector(vector, 0, words64.buffer, 0, rows * 8);
 }
 
-function copyAddressHalf(vector: duckdb.Vector, words: Uint32Array, from: number, rows: number, high: boolean): void {
+function copyAddressHalf(
+  vector: duckdb.Vector,
+  words: Uint32Array,
+  from: number,
+  rows: number,
+  high: boolean,
+): void {
   const offset = high ? 2 : 0;
   for (let row = 0; row < rows; row++) {
     const base = (from + row) * 4 + offset;
@@ -109,17 +137,34 @@ function copyAddressHalf(vector: duckdb.Vector, words: Uint32Array, from: number
   duckdb.copy_data_to_vector(vector, 0, words64.buffer, 0, rows * 8);
 }
 
-function copyTranslated8(vector: duckdb.Vector, source: Uint8Array, table: Uint8Array, from: number, rows: number): void {
+function copyTranslated8(
+  vector: duckdb.Vector,
+  source: Uint8Array,
+  table: Uint8Array,
+  from: number,
+  rows: number,
+): void {
   for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
   duckdb.copy_data_to_vector(vector, 0, bytes8.buffer, 0, rows);
 }
 
-function copyNetworkIds(vector: duckdb.Vector, source: Uint32Array, ids: Uint32Array, from: number, rows: number, name: string): void {
+function copyNetworkIds(
+  vector: duckdb.Vector,
+  source: Uint32Array,
+  ids: Uint32Array,
+  from: number,
+  rows: number,
+  name: string,
+): void {
   for (let row = 0; row < rows; row++) {
     const index = source[from + row] ?? 0;
     const id = index === 0 ? 0 : ids[index - 1];
     if (id === undefined) {
-      throw new RecordConversionError(from + row, name, new Error(`network index ${index} is not in the batch's network list`));
+      throw new RecordConversionError(
+        from + row,
+        name,
+        new Error(`network index ${index} is not in the batch's network list`),
+      );
     }
     ids32[row] = id;
   }
@@ -203,14 +248,33 @@ export function writeBatch(
           copyTyped(vector, column(batch, spec), from, rows);
           break;
         case "enum":
-          copyTranslated8(vector, column(batch, spec) as Uint8Array, enumTables[index] as Uint8Array, from, rows);
+          copyTranslated8(
+            vector,
+            column(batch, spec) as Uint8Array,
+            enumTables[index] as Uint8Array,
+            from,
+            rows,
+          );
           break;
         case "addr-lo":
         case "addr-hi":
-          copyAddressHalf(vector, column(batch, spec) as Uint32Array, from, rows, spec.kind === "addr-hi");
+          copyAddressHalf(
+            vector,
+            column(batch, spec) as Uint32Array,
+            from,
+            rows,
+            spec.kind === "addr-hi",
+          );
           break;
         case "network":
-          copyNetworkIds(vector, column(batch, spec) as Uint32Array, networkIds, from, rows, spec.name);
+          copyNetworkIds(
+            vector,
+            column(batch, spec) as Uint32Array,
+            networkIds,
+            from,
+            rows,
+            spec.name,
+          );
           break;
         case "exporter":
           copyTyped(vector, exporterIds, from, rows);

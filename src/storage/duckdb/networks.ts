@@ -33,7 +33,9 @@ function tagsOf(value: DuckDBValue): Tags {
   return tags;
 }
 
-export async function createNetworkRegistry(connection: DuckDBConnection): Promise<NetworkRegistry> {
+export async function createNetworkRegistry(
+  connection: DuckDBConnection,
+): Promise<NetworkRegistry> {
   const known = new Map<string, number>();
   const reader = await connection.runAndReadAll(`SELECT id, name, tags FROM ${NETWORKS_TABLE}`);
   let nextId = 1;

@@ -17,13 +17,7 @@ import {
   type TopRow,
   type Totals,
 } from "../store.ts";
-import {
-  addressSql,
-  EXPORTERS_TABLE,
-  FLOWS_TABLE,
-  isIpv4Sql,
-  NETWORKS_TABLE,
-} from "./schema.ts";
+import { addressSql, EXPORTERS_TABLE, FLOWS_TABLE, isIpv4Sql, NETWORKS_TABLE } from "./schema.ts";
 
 /**
  * The read side of the DuckDB store. Every value a caller supplies reaches DuckDB as a bound

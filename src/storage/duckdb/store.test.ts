@@ -414,7 +414,11 @@ describe("duckdb store: files", () => {
     await writer.stop();
     const reader = await openStore(filePath, true);
     expect((await reader.summary({ range: {} })).total).toEqual(sumOf(records));
-    await expectAppError(appendRecords(reader, records.slice(0, 1)), "ERR_STORE_WRITE", /read-only/);
+    await expectAppError(
+      appendRecords(reader, records.slice(0, 1)),
+      "ERR_STORE_WRITE",
+      /read-only/,
+    );
   });
 
   it("says so when a read-only open finds no store", async () => {
@@ -508,7 +512,11 @@ describe("duckdb store: files", () => {
     const byDst = await store.top({ range: {}, by: "dst.addr", metric: "bytes", limit: 5 });
     expect(byDst.rows[0]?.key).toBe("192.0.2.1");
     // New flows of the same network reuse its id.
-    const record = { ...(generate(1)[0] as FlowRecord), srcNetwork: "office", srcTags: { team: "web" } };
+    const record = {
+      ...(generate(1)[0] as FlowRecord),
+      srcNetwork: "office",
+      srcTags: { team: "web" },
+    };
     await appendRecords(store, [record]);
     const after = await store.top({ range: {}, by: "src.net", metric: "flows", limit: 5 });
     expect(after.rows.find((row) => row.key === "office")?.flows).toBe(2);

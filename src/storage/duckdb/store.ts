@@ -305,8 +305,10 @@ export function createDuckDbStore(
         for (const [, type, field] of INTERFACE_COUNTER_COLUMNS) {
           const value = (sample as unknown as Record<string, number | string>)[field] ?? 0;
           if (type.startsWith("VARCHAR")) appender.appendVarchar(String(value));
-          else if (type.startsWith("UBIGINT")) appender.appendUBigInt(BigInt(Math.max(0, Math.floor(Number(value)))));
-          else if (type.startsWith("BIGINT")) appender.appendBigInt(BigInt(Math.floor(Number(value))));
+          else if (type.startsWith("UBIGINT"))
+            appender.appendUBigInt(BigInt(Math.max(0, Math.floor(Number(value)))));
+          else if (type.startsWith("BIGINT"))
+            appender.appendBigInt(BigInt(Math.floor(Number(value))));
           else appender.appendUInteger(Number(value) >>> 0);
         }
         appender.endRow();
