@@ -116,7 +116,7 @@ export class FlowBatch {
       perRow = 1,
     ): T => {
       const next = make(capacity * perRow);
-      if (old !== undefined) next.set(old.subarray(0, keep * perRow) as never);
+      if (old !== undefined) (next as Float64Array).set(old.subarray(0, keep * perRow));
       return next;
     };
     const f64 = (n: number) => new Float64Array(n);
@@ -256,7 +256,7 @@ export class FlowBatch {
     this.reserve(rows);
     const at = this.length;
     for (const key of SCALAR_COLUMNS) {
-      (this[key] as Float64Array).set((other[key] as Float64Array).subarray(from, to) as never, at);
+      (this[key] as Float64Array).set((other[key] as Float64Array).subarray(from, to), at);
     }
     for (const key of ADDRESS_COLUMNS) {
       this[key].set(other[key].subarray(from * 4, to * 4), at * 4);

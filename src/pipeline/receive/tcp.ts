@@ -126,7 +126,14 @@ export function createTcpReceiver(config: TcpReceiverConfig, deps: TcpReceiverDe
     async stop() {
       for (const socket of sockets) socket.destroy();
       await Promise.all(
-        servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
+        servers.map(
+          ({ server }) =>
+            new Promise<void>((resolve) => {
+              server.close(() => {
+                resolve();
+              });
+            }),
+        ),
       );
       servers.length = 0;
     },

@@ -29,8 +29,8 @@ export async function createExporterRegistry(
   );
   let nextId = 1;
   for (const [id, hi, lo, domain] of reader.getRows()) {
-    const high = BigInt(hi as bigint);
-    const low = BigInt(lo as bigint);
+    const high = hi as bigint;
+    const low = lo as bigint;
     const words = new Uint32Array([
       Number(low & 0xffffffffn),
       Number(low >> 32n),
