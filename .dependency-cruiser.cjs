@@ -24,11 +24,18 @@ module.exports = {
       name: "pure-layers-no-io",
       comment: "decoders and core are pure: no I/O modules, no clock.",
       severity: "error",
-      from: { path: "^src/(core|decoders)/", pathNot: "\\.test\\.ts$" },
+      from: { path: "^src/(core|decoders)/", pathNot: "(\\.test\\.ts|/testdata/[^/]+\\.ts)$" },
       to: {
         dependencyTypes: ["core"],
         path: "^(fs|net|dgram|http|https|child_process|node:fs|node:net|node:dgram|node:http|node:https|node:child_process)",
       },
+    },
+    {
+      name: "testdata-only-in-tests",
+      comment: "testdata/ helpers may read files; only tests and other testdata may import them.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "(\\.test\\.ts|/testdata/[^/]+\\.ts)$" },
+      to: { path: "/testdata/" },
     },
     {
       name: "middle-layers-not-upward",
