@@ -395,6 +395,30 @@ export class FlowBatch {
     };
   }
 
+  /**
+   * The filled part of every column, for handing a batch to another thread (structured clone
+   * copies it: about 20 MB for a 131,072-row batch, a few milliseconds of memcpy).
+   */
+  toColumns(): FlowBatchColumns {
+    const columns: Record<string, ArrayBufferView> = {};
+    for (const key of SCALAR_COLUMNS) columns[key] = this[key].slice(0, this.length);
+    for (const key of ADDRESS_COLUMNS) columns[key] = this[key].slice(0, this.length * 4);
+    return { length: this.length, columns, extra: this.extra.slice(0, this.length) };
+  }
+
+  /** A batch made from `toColumns()` output (on the receiving thread). */
+  static fromColumns(transport: FlowBatchColumns): FlowBatch {
+    const batch = new FlowBatch(Math.max(1, transport.length));
+    for (const key of [...SCALAR_COLUMNS, ...ADDRESS_COLUMNS]) {
+      const source = transport.columns[key];
+      if (source === undefined) throw new Error(`flow batch transport lacks column ${key}`);
+      (batch[key] as Uint8Array).set(source as Uint8Array);
+    }
+    batch.extra = [...transport.extra];
+    batch.length = transport.length;
+    return batch;
+  }
+
   /** Every row as DecodedFlow objects. */
   decodedRows(): DecodedFlow[] {
     return Array.from({ length: this.length }, (_, row) => this.decoded(row));
@@ -403,6 +427,13 @@ export class FlowBatch {
   isIpv4Source(row: number): boolean {
     return isIpv4Words(this.srcAddr, row);
   }
+}
+
+/** A FlowBatch as plain typed arrays, as it crosses a thread boundary. */
+export interface FlowBatchColumns {
+  length: number;
+  columns: Record<string, ArrayBufferView>;
+  extra: (string | undefined)[];
 }
 
 /** Every one-value-per-row column, for bulk copies. */

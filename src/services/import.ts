@@ -49,6 +49,7 @@ export async function runImport(
   const { store, pipeline, decoderState, expireHeld } = createIngest(config, dataDir, {
     metrics,
     storeLogger: options.logger,
+    storeLogLevel: "warn",
     pipelineLogger: silentLogger,
     reportIssue: () => undefined,
   });

@@ -5,8 +5,8 @@ import type { TollgateConfig } from "../config/index.ts";
 import { createFlowDecoder, type FlowDecoder } from "../decoders/index.ts";
 import { createClassifier } from "../pipeline/classify/index.ts";
 import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/index.ts";
-import type { Component, Logger, Metrics } from "../platform/index.ts";
-import { createDuckDbStore } from "../storage/duckdb/index.ts";
+import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts";
+import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { networkTableOf } from "./networks.ts";
 
@@ -37,6 +37,8 @@ export function createIngest(
   deps: {
     metrics: Metrics;
     storeLogger: Logger;
+    /** Level of the store thread's own log lines (it cannot share the caller's logger). */
+    storeLogLevel: LogLevel | "silent";
     pipelineLogger: Logger;
     reportIssue: PipelineDeps["reportIssue"];
     nowMs?: () => number;
@@ -50,9 +52,10 @@ export function createIngest(
   /** Counts data held longer than the hold age at `atMs` as template-missing (Infinity: all). */
   expireHeld: (atMs: number) => void;
 } {
-  const store = createDuckDbStore(
+  // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
+  const store = createDuckDbWorkerStore(
     { path: flowStorePath(dataDir), readOnly: false },
-    { logger: deps.storeLogger },
+    { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
   );
   const samplingRates = new Map<string, number>();
   for (const [address, rate] of Object.entries(config.sources.samplingRates)) {

@@ -55,6 +55,7 @@ export async function startServer(
     const { store, pipeline, decoder, decoderState } = createIngest(config, dataDir, {
       metrics,
       storeLogger: logger,
+      storeLogLevel: "info",
       pipelineLogger: logger,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });

@@ -103,8 +103,12 @@ describe.runIf(havePeers)("pmacctd (nfprobe, sfprobe) → tollgate serve", () =>
     const configPath = path.join(workDir, `${name}.conf`);
     writeFileSync(configPath, config);
     const run = await processes.run("pmacctd", ["-f", configPath], 60_000);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout + run.stderr).not.toMatch(/ERROR/);
+    const log = run.stdout + run.stderr;
+    // At the end of a savefile pmacctd's core stops its plugins and exits 0, or 1 when a plugin
+    // went first ("connection lost to '<plugin>'", seen under load): both are a clean end.
+    // Its plugins have exported everything by then; what was received is checked below.
+    expect([0, 1], log).toContain(run.code);
+    expect(log).not.toMatch(/ERROR/);
   }
 
   it.each([9, 10] as const)(
