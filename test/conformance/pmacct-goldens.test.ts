@@ -403,45 +403,10 @@ function compareCase(root: string, kase: GoldenCase) {
  * exactly these lines (so a fix fails the test until its entry goes), and an `it.fails` below
  * asserts the full match the fix should bring.
  */
-const DOCUMENTED: Readonly<Record<string, { bug: string; differences: readonly string[] }>> = {
-  "ipfix/pmacct-104-IPFIXv10-IPv6-CISCO-sampling_option-output-flow-00.json": {
-    bug:
-      "options template 257 says selectorAlgorithm 3 (random n-out-of-N), samplingPacketInterval 1, " +
-      "samplingSize 1, samplingPopulation 256: the rate is population / size = 256 (RFC 5476 §6.5.2.3, " +
-      "nfacctd renormalizes by 256); compileOptions (src/decoders/template/compile.ts) reads only " +
-      "IE 305/306 and gives samplingRate 1, samplingRateKnown true",
-    differences: [
-      "differs peer_ip_src=fd25::101 iface_in=42 iface_out=0 ip_src=fe80::fa53:29ff:fe3a:3152 ip_dst=fe80::ea5c:aff:fe3b:fc00 port_src=0 port_dst=0 tcp_flags=0 ip_proto=58 tos=192 custom_primitives.vrf_id_egress=0 custom_primitives.vrf_id_ingress=1610612736 golden packets=256 bytes=18432 ours packets=1 bytes=72",
-      "differs peer_ip_src=fd25::101 iface_in=71 iface_out=0 ip_src=fe80::4206:d5ff:feff:dd90 ip_dst=ff02::12 port_src=0 port_dst=0 tcp_flags=0 ip_proto=112 tos=192 custom_primitives.vrf_id_egress=0 custom_primitives.vrf_id_ingress=1610612736 golden packets=15360 bytes=1474560 ours packets=60 bytes=5760",
-      "differs peer_ip_src=fd25::101 iface_in=70 iface_out=0 ip_src=fe80::6ee8:74ff:feff:c308 ip_dst=ff02::12 port_src=0 port_dst=0 tcp_flags=0 ip_proto=112 tos=192 custom_primitives.vrf_id_egress=0 custom_primitives.vrf_id_ingress=1610612736 golden packets=15360 bytes=1228800 ours packets=60 bytes=4800",
-    ],
-  },
-  "ipfix/pmacct-106-IPFIXv10-HUAWEI-vrf_name-output-flow-00.json": {
-    bug:
-      "template 6017 carries the outer IPv6 header (IEs 27/28, 7/11 = 0, 4 = IPIP, 6, 5) then the " +
-      "inner IPv4 one (IEs 8/12, 7/11 = 2222/1111, 4 = UDP, 6, 5): FieldIndex keeps the first " +
-      "occurrence of each IE but the address code prefers the non-zero IPv4 pair, so the row mixes " +
-      "inner addresses with the outer protocol 4 and ports 0; nfacctd (last occurrence wins) gives " +
-      "the inner protocol 17 and ports",
-    differences: [
-      "golden-only peer_ip_src=fd25::101 iface_in=10 iface_out=65 ip_src=192.0.2.110 ip_dst=192.0.2.14 mask_src=0 mask_dst=0 port_src=2222 port_dst=1111 tcp_flags=0 ip_proto=17 tos=0 timestamp_start=1737989246 timestamp_end=1737989307 custom_primitives.vrf_id_egress=1 custom_primitives.vrf_id_ingress=0 packets=613 bytes=142216",
-      "golden-only peer_ip_src=fd25::101 iface_in=10 iface_out=65 ip_src=192.0.2.110 ip_dst=192.0.2.14 mask_src=0 mask_dst=0 port_src=1111 port_dst=2222 tcp_flags=0 ip_proto=17 tos=0 timestamp_start=1737989246 timestamp_end=1737989307 custom_primitives.vrf_id_egress=1 custom_primitives.vrf_id_ingress=0 packets=613 bytes=142216",
-      "ours-only peer_ip_src=fd25::101 iface_in=10 iface_out=65 ip_src=192.0.2.110 ip_dst=192.0.2.14 mask_src=0 mask_dst=0 port_src=0 port_dst=0 tcp_flags=0 ip_proto=4 tos=0 timestamp_start=1737989246 timestamp_end=1737989307 custom_primitives.vrf_id_egress=1 custom_primitives.vrf_id_ingress=0 packets=1226 bytes=284432",
-    ],
-  },
-  "ipfix/pmacct-500-IPFIXv10-BGP-CISCO-SRv6-output-flow-00.json": {
-    bug:
-      "template 340 (SRv6) repeats IEs 7/11/4/6/5 for the inner IPv4 header after the outer IPv6 " +
-      "one, as Huawei's 6017 in test 106: we give inner addresses with the outer protocol 4, ports 0 " +
-      "and tos 0; nfacctd gives the inner ICMP (1) and UDP 1024 -> 862 tos 192",
-    differences: [
-      "golden-only peer_ip_src=172.21.1.101 iface_in=42 iface_out=69 ip_src=192.0.41.1 ip_dst=192.0.42.1 port_src=0 port_dst=0 tcp_flags=0 ip_proto=1 tos=0 custom_primitives.vrf_id_ingress=1610612736 custom_primitives.vrf_id_egress=1610612737 packets=117 bytes=14508",
-      "golden-only peer_ip_src=172.21.1.101 iface_in=42 iface_out=0 ip_src=192.0.41.144 ip_dst=192.0.42.154 port_src=1024 port_dst=862 tcp_flags=0 ip_proto=17 tos=192 custom_primitives.vrf_id_ingress=1610612736 custom_primitives.vrf_id_egress=0 packets=40 bytes=4480",
-      "ours-only peer_ip_src=172.21.1.101 iface_in=42 iface_out=69 ip_src=192.0.41.1 ip_dst=192.0.42.1 port_src=0 port_dst=0 tcp_flags=0 ip_proto=4 tos=0 custom_primitives.vrf_id_ingress=1610612736 custom_primitives.vrf_id_egress=1610612737 packets=117 bytes=14508",
-      "ours-only peer_ip_src=172.21.1.101 iface_in=42 iface_out=0 ip_src=192.0.41.144 ip_dst=192.0.42.154 port_src=0 port_dst=0 tcp_flags=0 ip_proto=4 tos=0 custom_primitives.vrf_id_ingress=1610612736 custom_primitives.vrf_id_egress=0 packets=40 bytes=4480",
-    ],
-  },
-};
+// Empty since the two bugs these goldens showed were fixed in src/decoders/template/compile.ts:
+// random n-out-of-N sampling (IEs 309/310, test 104) and the last copy of a repeated IE winning
+// (outer/inner header templates, tests 106 and 500).
+const DOCUMENTED: Readonly<Record<string, { bug: string; differences: readonly string[] }>> = {};
 
 /** Primitives every golden here aggregates by, so no case compares on less than these. */
 const CORE_FIELDS = ["peer_ip_src", "ip_src", "ip_dst", "port_src", "port_dst", "ip_proto"];

@@ -143,16 +143,23 @@ function generate(parameters: readonly string[], source: string): (...args: unkn
   return new Function(...parameters, source) as (...args: unknown[]) => unknown;
 }
 
+/**
+ * The fields of a template by IE. When a template carries an IE twice, the LAST copy wins:
+ * templates that describe an encapsulated packet send the outer header's fields first and the
+ * inner header's after (Huawei template 6017 with an IPv6 outer and IPv4 inner header, Cisco
+ * SRv6 template 340; corpus pmacct-106 and -500), and the inner header is the flow. nfacctd
+ * does the same, and keeping the first copy mixed the inner addresses with the outer
+ * protocol (4, IPIP) and ports (0).
+ */
 class FieldIndex {
   private readonly byKey = new Map<string, Placed>();
   readonly problems: string[] = [];
   constructor(placed: readonly Placed[]) {
     for (const entry of placed) {
-      const key = `${entry.field.enterprise}.${entry.field.id}`;
-      if (!this.byKey.has(key)) this.byKey.set(key, entry);
+      this.byKey.set(`${entry.field.enterprise}.${entry.field.id}`, entry);
     }
   }
-  /** The first field with this IE whose fixed length is one of `lengths` (any 1–8 when omitted). */
+  /** The field with this IE whose fixed length is one of `lengths` (any 1–8 when omitted). */
   get(id: number, lengths?: readonly number[], enterprise = 0): Placed | undefined {
     const entry = this.byKey.get(`${enterprise}.${id}`);
     if (entry === undefined || entry.length === 0) return undefined;
@@ -228,6 +235,21 @@ function startTime(
   const observed = index.get(IE.observationTimeMilliseconds, [8]);
   if (observed !== U) return uint(observed);
   return U;
+}
+
+/**
+ * Random n-out-of-N sampling (RFC 5476 §6.5.2.3, selectorAlgorithm 3) states samplingSize n
+ * (IE 309) and samplingPopulation N (IE 310): one packet in N / n. It comes before the
+ * systematic count-based fields (305/306) because exporters send samplingPacketInterval 1
+ * beside it (corpus pmacct-104: size 1, population 256, interval 1: the rate is 256, not 1).
+ */
+function randomSamplingCode(index: FieldIndex, target: string): string[] {
+  const size = index.get(IE.samplingSize);
+  const population = index.get(IE.samplingPopulation);
+  if (size === U || population === U) return [];
+  return [
+    `if (${target} === 0) { const n = ${uint(size)}, N = ${uint(population)}; if (n > 0 && N >= n) ${target} = Math.round(N / n); }`,
+  ];
 }
 
 function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[]): CompiledLayout {
@@ -370,10 +392,18 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
   const packetInterval = index.get(IE.samplingPacketInterval);
   const packetSpace = index.get(IE.samplingPacketSpace);
   const sampler = first(index.get(IE.samplerId), index.get(IE.selectorId));
-  if (interval !== U || random !== U || packetInterval !== U || sampler !== U) {
+  const randomSampling = randomSamplingCode(index, "rate");
+  if (
+    interval !== U ||
+    random !== U ||
+    packetInterval !== U ||
+    sampler !== U ||
+    randomSampling.length > 0
+  ) {
     body.push("let rate = 0;");
     if (interval !== U) body.push(`rate = ${uint(interval)};`);
     if (random !== U) body.push(`if (rate === 0) rate = ${uint(random)};`);
+    body.push(...randomSampling);
     if (packetInterval !== U) {
       body.push(
         `if (rate === 0) { const i = ${uint(packetInterval)}; if (i > 0) rate = Math.round((i + ${packetSpace === U ? "0" : uint(packetSpace)}) / i); }`,
@@ -449,6 +479,7 @@ function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
   if (interval !== U) body.push(`r.rate = ${uint(interval)};`);
   const random = index.get(IE.samplerRandomInterval);
   if (random !== U) body.push(`if (r.rate === 0) r.rate = ${uint(random)};`);
+  body.push(...randomSamplingCode(index, "r.rate"));
   const packetInterval = index.get(IE.samplingPacketInterval);
   const packetSpace = index.get(IE.samplingPacketSpace);
   if (packetInterval !== U) {

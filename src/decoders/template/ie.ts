@@ -75,6 +75,9 @@ export const IE = {
   selectorId: 302,
   samplingPacketInterval: 305,
   samplingPacketSpace: 306,
+  /** Random n-out-of-N sampling (selectorAlgorithm 3): n and N (RFC 5477 §8.2.3–8.2.4). */
+  samplingSize: 309,
+  samplingPopulation: 310,
   observationTimeMilliseconds: 323,
 } as const;
 
