@@ -139,6 +139,12 @@ export const StatusResponseSchema = Type.Object({
           held: Type.Number(),
         }),
       ),
+      issues: Type.Array(
+        Type.Object({
+          exporterAddr: Type.String(),
+          byCode: Type.Record(Type.String(), Type.Number()),
+        }),
+      ),
       sflow: Type.Array(
         Type.Object({
           agentAddr: Type.String(),
@@ -152,7 +158,10 @@ export const StatusResponseSchema = Type.Object({
         }),
       ),
     },
-    { description: "Per-exporter counters: packets, records, template misses, sequence gaps." },
+    {
+      description:
+        "Per-exporter counters: packets, records, template misses, sequence gaps, issues by code.",
+    },
   ),
 });
 

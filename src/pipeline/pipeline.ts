@@ -28,15 +28,28 @@ export interface PipelineStats {
   pendingBatches: number;
 }
 
+/** Decode issues of one exporter, by code. */
+export interface ExporterIssues {
+  exporterAddr: string;
+  byCode: Record<string, number>;
+}
+
 export interface Pipeline extends Component {
   ingestDatagram(payload: Uint8Array, exporterAddr: string, receivedMs: number): void;
   /** Waits until everything ingested so far is committed to the store. */
   flush(): Promise<void>;
   stats(): PipelineStats;
+  /** Decode issues per exporter and code (bounded: the first exporters seen, see below). */
+  issuesByExporter(): ExporterIssues[];
 }
 
 /** Exporter addresses as words, cached: a collector hears from few exporters. */
 const EXPORTER_CACHE_MAX = 10_000;
+/**
+ * Exporters whose issues are counted one by one. Garbage from many spoofed sources must not
+ * grow memory: beyond this, issues still count in the totals and metrics, under "other".
+ */
+const ISSUE_EXPORTERS_MAX = 1_000;
 
 /**
  * decode → classify → batch → store. Synchronous up to the batch: a datagram is decoded
@@ -63,9 +76,17 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     return words;
   };
 
+  const byExporter = new Map<string, Record<string, number>>();
   const countIssues = (protocol: string, exporterAddr: string): void => {
+    let codes = byExporter.get(exporterAddr);
+    if (codes === undefined) {
+      const key = byExporter.size < ISSUE_EXPORTERS_MAX ? exporterAddr : "other";
+      codes = byExporter.get(key) ?? {};
+      byExporter.set(key, codes);
+    }
     for (const issue of issues) {
       issueCount++;
+      codes[issue.code] = (codes[issue.code] ?? 0) + 1;
       deps.metrics.decodeIssues.inc({ protocol, code: issue.code });
       deps.reportIssue(`${exporterAddr}/${issue.code}`, "decode issue", {
         exporter: exporterAddr,
@@ -121,5 +142,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
       dropped: writer.droppedRecords(),
       pendingBatches: writer.pendingBatches(),
     }),
+    issuesByExporter: () =>
+      [...byExporter].map(([exporterAddr, byCode]) => ({ exporterAddr, byCode: { ...byCode } })),
   };
 }

@@ -156,7 +156,7 @@ export async function startServer(
             ),
           ],
           collector: { ...pipeline.stats(), socketDrops: socketDrops() },
-          exporters: decoder.stats(),
+          exporters: { ...decoder.stats(), issues: pipeline.issuesByExporter() },
         }),
       },
     );

@@ -1,3 +1,4 @@
+import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -91,6 +92,32 @@ describe.runIf(haveExport)("IPFIX over TCP → tollgate serve", () => {
     const ipfix = status.exporters.templates.find((entry) => entry.protocol === "ipfix");
     expect(ipfix).toMatchObject({ flowRecords: EXPORTED_RECORDS, templateMisses: 0 });
   }, 60_000);
+
+  it("counts a datagram that is no flow protocol against its exporter, by code", async () => {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.send(
+        Uint8Array.from([0xde, 0xad, 0xbe, 0xef]),
+        tollgate.ipfixPort,
+        "127.0.0.1",
+        (error) => {
+          if (error) reject(error);
+          else resolve();
+        },
+      );
+    });
+    socket.close();
+    let issues: { exporterAddr: string; byCode: Record<string, number> }[] = [];
+    await waitFor(async () => {
+      const status = await getJson<{ exporters: { issues: typeof issues } }>(
+        tollgate.httpUrl,
+        "/api/v1/status",
+      );
+      issues = status.exporters.issues;
+      return issues.length > 0;
+    });
+    expect(issues).toEqual([{ exporterAddr: "127.0.0.1", byCode: { "unknown-protocol": 1 } }]);
+  }, 30_000);
 
   it("closes a connection whose stream is not IPFIX, and keeps serving", async () => {
     const closed = await new Promise<boolean>((resolve, reject) => {
