@@ -394,6 +394,28 @@ const FROM_SAMPLED_IP = 1;
 const FROM_SAMPLED_ETHERNET = 2;
 const FROM_HEADER = 3;
 
+/** Sequence number and data source of the sample being decoded (reused, never allocated). */
+const sampleHeader = { sequence: 0, sourceClass: 0, sourceIndex: 0 };
+
+/**
+ * Reads the sequence number and data source that start every flow and counter sample into
+ * `sampleHeader`, and returns the offset after them. Compact samples pack the source as
+ * class (top 8 bits) and index (24 bits) in one word; expanded samples give each a word
+ * (sFlow v5: flow_sample / flow_sample_expanded, counters_sample / counters_sample_expanded).
+ */
+function readSampleHeader(view: DataView, start: number, expanded: boolean): number {
+  sampleHeader.sequence = view.getUint32(start);
+  if (expanded) {
+    sampleHeader.sourceClass = view.getUint32(start + 4);
+    sampleHeader.sourceIndex = view.getUint32(start + 8);
+    return start + 12;
+  }
+  const sourceId = view.getUint32(start + 4);
+  sampleHeader.sourceClass = sourceId >>> 24;
+  sampleHeader.sourceIndex = sourceId & 0xffffff;
+  return start + 8;
+}
+
 function decodeFlowSample(
   view: DataView,
   start: number,
@@ -416,20 +438,8 @@ function decodeFlowSample(
     );
     return false;
   }
-  const sequence = view.getUint32(start);
-  let sourceClass: number;
-  let sourceIndex: number;
-  let at: number;
-  if (expanded) {
-    sourceClass = view.getUint32(start + 4);
-    sourceIndex = view.getUint32(start + 8);
-    at = start + 12;
-  } else {
-    const sourceId = view.getUint32(start + 4);
-    sourceClass = sourceId >>> 24;
-    sourceIndex = sourceId & 0xffffff;
-    at = start + 8;
-  }
+  let at = readSampleHeader(view, start, expanded);
+  const { sequence, sourceClass, sourceIndex } = sampleHeader;
   const samplingRate = view.getUint32(at);
   const samplePool = view.getUint32(at + 4);
   const drops = view.getUint32(at + 8);
@@ -828,20 +838,8 @@ function decodeCounterSample(
     );
     return false;
   }
-  const sequence = view.getUint32(start);
-  let sourceClass: number;
-  let sourceIndex: number;
-  let at: number;
-  if (expanded) {
-    sourceClass = view.getUint32(start + 4);
-    sourceIndex = view.getUint32(start + 8);
-    at = start + 12;
-  } else {
-    const sourceId = view.getUint32(start + 4);
-    sourceClass = sourceId >>> 24;
-    sourceIndex = sourceId & 0xffffff;
-    at = start + 8;
-  }
+  let at = readSampleHeader(view, start, expanded);
+  const { sequence, sourceClass, sourceIndex } = sampleHeader;
   const recordCount = view.getUint32(at);
   at += 4;
   state.observeSample(agent, sourceKey(1, sourceClass, sourceIndex), sequence, 0);
