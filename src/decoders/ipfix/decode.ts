@@ -1,5 +1,5 @@
 import type { DatagramContext, DecodeOutput } from "../output.ts";
-import { pushIssue, reportTrailing } from "../template/index.ts";
+import { emptySummary, openMessage, pushIssue, reportTrailing } from "../template/index.ts";
 import type { TemplateDecodeSummary, TemplateField, TemplateState } from "../template/index.ts";
 
 export const IPFIX_VERSION = 10;
@@ -22,23 +22,10 @@ export function decodeIpfix(
   state: TemplateState,
   out: DecodeOutput,
 ): TemplateDecodeSummary {
-  const summary: TemplateDecodeSummary = {
-    flows: 0,
-    reverseFlows: 0,
-    optionsRecords: 0,
-    templates: 0,
-    held: 0,
-  };
-  const length = payload.byteLength;
-  const view = new DataView(payload.buffer, payload.byteOffset, length);
-  if (length >= 2 && view.getUint16(0) !== IPFIX_VERSION) {
-    pushIssue(out.issues, "bad-version", `version ${view.getUint16(0)}, expected 10`);
-    return summary;
-  }
-  if (length < IPFIX_HEADER_BYTES) {
-    pushIssue(out.issues, "truncated-header", `${length} bytes, an IPFIX header needs 16`);
-    return summary;
-  }
+  const summary = emptySummary();
+  const view = openMessage(payload, IPFIX_VERSION, IPFIX_HEADER_BYTES, "an IPFIX", out.issues);
+  if (view === undefined) return summary;
+  const length = view.byteLength;
   let offset = 0;
   let messages = 0;
   // Each pass consumes at least one 16-byte header.

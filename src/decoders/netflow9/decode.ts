@@ -1,5 +1,5 @@
 import type { DatagramContext, DecodeOutput } from "../output.ts";
-import { pushIssue, reportTrailing } from "../template/index.ts";
+import { emptySummary, openMessage, pushIssue, reportTrailing } from "../template/index.ts";
 import type { TemplateDecodeSummary, TemplateField, TemplateState } from "../template/index.ts";
 
 export const NETFLOW9_VERSION = 9;
@@ -22,23 +22,10 @@ export function decodeNetflow9(
   state: TemplateState,
   out: DecodeOutput,
 ): TemplateDecodeSummary {
-  const summary: TemplateDecodeSummary = {
-    flows: 0,
-    reverseFlows: 0,
-    optionsRecords: 0,
-    templates: 0,
-    held: 0,
-  };
-  const length = payload.byteLength;
-  const view = new DataView(payload.buffer, payload.byteOffset, length);
-  if (length >= 2 && view.getUint16(0) !== NETFLOW9_VERSION) {
-    pushIssue(out.issues, "bad-version", `version ${view.getUint16(0)}, expected 9`);
-    return summary;
-  }
-  if (length < NETFLOW9_HEADER_BYTES) {
-    pushIssue(out.issues, "truncated-header", `${length} bytes, a v9 header needs 20`);
-    return summary;
-  }
+  const summary = emptySummary();
+  const view = openMessage(payload, NETFLOW9_VERSION, NETFLOW9_HEADER_BYTES, "a v9", out.issues);
+  if (view === undefined) return summary;
+  const length = view.byteLength;
   const sysUptimeMs = view.getUint32(4);
   const unixSecs = view.getUint32(8);
   const sequence = view.getUint32(12);

@@ -30,3 +30,4 @@ export type {
 export { appendReverseRow } from "./biflow.ts";
 export { fieldValue } from "./field-value.ts";
 export { reportTrailing } from "./trailing.ts";
+export { emptySummary, openMessage } from "./message.ts";
