@@ -1,23 +1,32 @@
 /**
- * End-to-end collector throughput: the highest NetFlow v5 record rate `tollgate serve` takes
- * into DuckDB with < 0.1 % loss, replayed over UDP on 127.0.0.1, and in the same run the same
- * load into nfdump's `nfcapd`, so the output ends with a Tollgate/nfcapd ratio.
+ * End-to-end collector throughput, per flow protocol: the highest record rate `tollgate serve`
+ * takes into DuckDB with < 0.1 % loss, replayed over UDP on 127.0.0.1, and in the same run the
+ * same load into the C peers (nfdump's `nfcapd` and pmacct's `nfacctd` for NetFlow v5, v9 and
+ * IPFIX; `sfcapd` from nfdump-sflow and `sfacctd` for sFlow v5), so each protocol's section
+ * ends with Tollgate/peer ratios.
  *
- *   npx tsx bench/e2e-collector.ts [--quick] [--seconds S]
+ *   npx tsx bench/e2e-collector.ts [--protocol v5|v9|ipfix|sflow|all] [--quick] [--seconds S]
  *
- * Load: the real softflowd export `shared/corpus/pcap/export-softflowd-v5-synth30k.pcap` (894
- * datagrams, 25,789 records) sent cyclically at a fixed datagram rate for S seconds (default 4)
- * by the shared harness `shared/tools/flowbench/flowbench.py` (C sendmmsg sender), used in
- * place. nfcapd is measured by `flowbench.py run nfcapd`, as in
+ * Loads (real exporter output, `shared/corpus/pcap/`, used in place): softflowd's v5, v9 and
+ * IPFIX exports of the 30k-flow synthetic trace and pmacct's sFlow v5 export of the same
+ * (`export-softflowd-v{5,9,10}-synth30k.pcap`, `export-pmacct-sflow5-synth6k.pcap`), each sent
+ * cyclically at a fixed datagram rate for S seconds (default 4) by the shared harness
+ * `shared/tools/flowbench/flowbench.py` (C sendmmsg sender). Records per datagram are counted
+ * by our own decoder (`createFlowDecoder`, datagrams fed in capture order so templates are
+ * learnt; for sFlow, flow samples). Peers are measured by `flowbench.py run PEER`, as in
  * `shared/reference/peer-baselines.md`; Tollgate the same way here: per run a fresh server
- * (temporary data directory, 64 MiB receive buffer), blast, wait until the stored count stops
- * growing (bounded), stop it by its PID (SIGTERM flushes). Loss = 1 − stored / sent, where
- * records sent are counted exactly from the capture's per-datagram record counts. CPU % =
- * collector CPU-seconds (all threads, children included, from /proc) per second of sending.
+ * (temporary data directory, one UDP listener on 127.0.0.1, 64 MiB receive buffer), blast,
+ * wait until the stored count stops growing (bounded), stop it by its PID (SIGTERM flushes).
+ * Loss = 1 − stored / sent (pmacct: on packets, its rows are aggregated). CPU % = collector
+ * CPU-seconds (all threads, children included, from /proc) per second of sending.
  *
- * Without the shared directory (`../shared` beside the checkout or TOLLGATE_SHARED_DIR) the
- * load is NetFlow v5 made by `encodeNetflow5` from the demo traffic model, sent by a Node
- * sender, and no peer is measured; without nfcapd, no peer either.
+ * Each ladder climbs with one run per rate until a rate loses ≥ 0.1 %, then repeats that rate
+ * and the last clean one until each has REPEATS runs (stepping up or down when the median
+ * disagrees with the first run), so medians are taken where they decide the answer.
+ *
+ * Without the shared directory (`../shared` beside the checkout or TOLLGATE_SHARED_DIR) only
+ * v5 runs, with the demo traffic model encoded by `encodeNetflow5` and a Node sender, and no
+ * peer is measured; a peer that is not installed is skipped with a message.
  *
  * Needs root for `net.core.rmem_max` (raised to 64 MiB for the run, restored after); without
  * it the socket buffers stay capped and the figures say so. Tollgate runs from a private
@@ -38,28 +47,147 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createCaptureReader, decodeNetflow5, encodeNetflow5 } from "../src/decoders/index.ts";
+import { FlowBatch, textToWords, type InterfaceCounters } from "../src/core/index.ts";
+import type { DecodeIssue } from "../src/core/index.ts";
+import {
+  createCaptureReader,
+  createFlowDecoder,
+  encodeNetflow5,
+  type DecodeOutput,
+} from "../src/decoders/index.ts";
 import { createRandom, generateFlows } from "../src/services/demo/traffic.ts";
 import { repoRoot, which } from "../test/helpers/peers.ts";
 
-const quick = process.argv.includes("--quick");
-const secondsArg = process.argv.indexOf("--seconds");
-const SEND_SECONDS = secondsArg === -1 ? 4 : Number(process.argv[secondsArg + 1]);
-const REPEATS = quick ? 1 : 3;
+// ------------------------------------------------------------- protocols ----
+
+const PROTOCOLS = ["v5", "v9", "ipfix", "sflow"] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+type Peer = "nfcapd" | "nfacctd" | "sfcapd" | "sfacctd";
+type Listener = "netflow" | "ipfix" | "sflow";
+
+interface LadderPlan {
+  /** Datagrams/s, climbing. */
+  rates: readonly number[];
+  /** Bisection steps between the last clean rate of the climb and the first lossy one. */
+  refine: number;
+}
+
+interface ProtocolSpec {
+  protocol: Protocol;
+  title: string;
+  pcap: string;
+  /** The Tollgate listener the load is sent to (its conventional one; any would decode it). */
+  listener: Listener;
+  tollgate: { full: LadderPlan; quick: LadderPlan };
+  peers: readonly { peer: Peer; full: LadderPlan; quick: LadderPlan }[];
+}
+
 /**
- * Datagrams/s (28.8 records each). Tollgate's first full run lost data from 5,000 datagrams/s,
- * so its ladder starts low and climbs in small steps; nfcapd's knee is ~275k here
- * (peer-baselines.md), near what the sender can offer (~380k).
+ * Tollgate's ladders start at ≈ 28k records/s (1,000 v5/v9/IPFIX datagrams/s of ~28 records,
+ * 2,000 sFlow datagrams/s of ~9 flow samples), double from 4,000 / 8,000 and then bisect
+ * (geometric middle) twice between the last clean rate and the first lossy one, so the answer
+ * is within ~19 % wherever the knee is. The first full multi-protocol run (README) put it at
+ * 13,000–23,000 datagrams/s (360–640k records/s) for v5/v9/IPFIX and 19,000 for sFlow.
+ * Peers' ladders bracket their knees in peer-baselines.md (nfcapd v5 275k datagrams/s, v9 and
+ * IPFIX 100k, nfacctd 35k, sfcapd 130k, sfacctd 90k) in ~20 % steps, starting low enough for
+ * a noisy VM; they do not bisect (their steps are already as fine as Tollgate's after it has).
  */
-const TOLLGATE_RATES = quick
-  ? [1_000, 2_500, 5_000]
-  : [1_000, 2_000, 3_000, 4_000, 5_000, 7_500, 10_000, 20_000, 40_000];
-const NFCAPD_RATES = quick
-  ? [100_000, 250_000, 350_000]
-  : [50_000, 100_000, 200_000, 250_000, 275_000, 300_000, 350_000];
+const NETFLOW_TOLLGATE = {
+  full: { rates: [1_000, 4_000, 8_000, 16_000, 32_000, 64_000], refine: 2 },
+  quick: { rates: [1_000, 4_000, 16_000, 64_000], refine: 1 },
+};
+const NFCAPD_TEMPLATES = {
+  full: { rates: [60_000, 80_000, 100_000, 120_000, 140_000], refine: 0 },
+  quick: { rates: [80_000, 120_000], refine: 0 },
+};
+const NFACCTD = {
+  full: { rates: [20_000, 25_000, 30_000, 35_000, 40_000, 50_000], refine: 0 },
+  quick: { rates: [20_000, 35_000], refine: 0 },
+};
+const SPECS: Record<Protocol, ProtocolSpec> = {
+  v5: {
+    protocol: "v5",
+    title: "NetFlow v5",
+    pcap: "export-softflowd-v5-synth30k.pcap",
+    listener: "netflow",
+    tollgate: NETFLOW_TOLLGATE,
+    peers: [
+      {
+        peer: "nfcapd",
+        full: { rates: [150_000, 200_000, 250_000, 300_000, 350_000], refine: 0 },
+        quick: { rates: [200_000, 300_000], refine: 0 },
+      },
+      { peer: "nfacctd", ...NFACCTD },
+    ],
+  },
+  v9: {
+    protocol: "v9",
+    title: "NetFlow v9",
+    pcap: "export-softflowd-v9-synth30k.pcap",
+    listener: "netflow",
+    tollgate: NETFLOW_TOLLGATE,
+    peers: [
+      { peer: "nfcapd", ...NFCAPD_TEMPLATES },
+      { peer: "nfacctd", ...NFACCTD },
+    ],
+  },
+  ipfix: {
+    protocol: "ipfix",
+    title: "IPFIX",
+    pcap: "export-softflowd-v10-synth30k.pcap",
+    listener: "ipfix",
+    tollgate: NETFLOW_TOLLGATE,
+    peers: [
+      { peer: "nfcapd", ...NFCAPD_TEMPLATES },
+      { peer: "nfacctd", ...NFACCTD },
+    ],
+  },
+  sflow: {
+    protocol: "sflow",
+    title: "sFlow v5",
+    pcap: "export-pmacct-sflow5-synth6k.pcap",
+    listener: "sflow",
+    tollgate: {
+      full: { rates: [2_000, 8_000, 16_000, 32_000, 64_000, 128_000], refine: 2 },
+      quick: { rates: [2_000, 8_000, 32_000, 128_000], refine: 1 },
+    },
+    peers: [
+      {
+        peer: "sfcapd",
+        full: { rates: [100_000, 130_000, 160_000, 200_000], refine: 0 },
+        quick: { rates: [100_000, 160_000], refine: 0 },
+      },
+      {
+        peer: "sfacctd",
+        full: { rates: [75_000, 90_000, 110_000, 130_000], refine: 0 },
+        quick: { rates: [60_000, 110_000], refine: 0 },
+      },
+    ],
+  },
+};
+
+// --------------------------------------------------------------- options ----
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+const quick = process.argv.includes("--quick");
+const SEND_SECONDS = Number(option("--seconds") ?? 4);
+const protocolArg = option("--protocol") ?? "all";
+if (protocolArg !== "all" && !(PROTOCOLS as readonly string[]).includes(protocolArg)) {
+  console.error(`--protocol: one of ${PROTOCOLS.join(", ")} or all, not ${protocolArg}`);
+  process.exit(2);
+}
+if (!(SEND_SECONDS > 0 && SEND_SECONDS <= 60)) {
+  console.error(`--seconds: a number of seconds in (0, 60], not ${String(option("--seconds"))}`);
+  process.exit(2);
+}
+const SELECTED: readonly Protocol[] = protocolArg === "all" ? PROTOCOLS : [protocolArg as Protocol];
+/** Runs per rate where the answer is decided (the last clean rate and the first lossy one). */
+const REPEATS = quick ? 1 : 3;
 const LOSS_FREE_PCT = 0.1;
-/** Climbing stops after this many rates whose median loss is at or above LOSS_FREE_PCT. */
-const LOSSY_RATES_MAX = 2;
 /**
  * After the sender stops, how long the stored count may keep growing. Longer than the batch
  * age limit (storage.batchMaxDelayMs, 1 s by default) plus one append; a collector that needs
@@ -67,15 +195,27 @@ const LOSSY_RATES_MAX = 2;
  */
 const DRAIN_MAX_MS = 5_000;
 const POLL_MS = 250;
+/** How long after its climbing time a ladder may go on repeating the rates that decide it. */
+const CONFIRM_GRACE_MS = 45_000;
 const STOP_MAX_MS = 5_000;
 const RMEM_BYTES = 64 * 1024 * 1024;
-/** The whole benchmark stops climbing once past this, whatever is left of the ladders. */
-const BUDGET_MS = quick ? 110_000 : 600_000;
+/**
+ * How long each ladder may climb (its confirmations may take CONFIRM_GRACE_MS more). A run
+ * takes about S + 2 s for a peer (flowbench's start, drain and count) and S + 2..7 s for
+ * Tollgate (server start, drain ≤ 5 s, stop), so these caps only stop a ladder that went wrong;
+ * the ladders' lengths keep a default run of all four protocols near 10 minutes. A fixed cap per
+ * ladder, not a share of a global budget, so a slow ladder never starves the next one.
+ */
+const CLIMB_MAX_MS = quick
+  ? { tollgate: 45_000, peer: 20_000 }
+  : { tollgate: 100_000, peer: 45_000 };
 const CLOCK_TICKS_PER_S = clockTicksPerSecond();
 
 interface Load {
   /** What is sent, for the output. */
   description: string;
+  /** The capture the peers are given (undefined: a Node-made load no peer can replay). */
+  pcap: string | undefined;
   /** Records in each datagram, in the order the sender sends them (cyclically). */
   recordsPerDatagram: number[];
   /** Sends `rate` datagrams/s for `seconds` to 127.0.0.1:port; resolves with what it sent. */
@@ -93,9 +233,28 @@ interface RunResult {
   drainSeconds: number;
   /** Datagrams the kernel dropped on the collector's socket (receive buffer full). */
   socketDrops: number;
-  /** Records the collector decoded but dropped (its batch queue was full); 0 for nfcapd. */
+  /** Records the collector decoded but dropped (its batch queue was full); 0 for the peers. */
   queueDrops: number;
   drained: boolean;
+  /** Tollgate only: where the time went (from /metrics). */
+  inside?: Inside;
+}
+
+/** Tollgate's own counters over one run, to tell receive-bound from store-bound. */
+interface Inside {
+  /** Most batches waiting for (or being written to) the store at any poll. */
+  pendingBatchesMax: number;
+  /** Batches still waiting when the drain wait ended. */
+  pendingBatchesEnd: number;
+  /** Most bytes waiting in the socket's receive queue at any poll (the receive backlog). */
+  socketQueuedBytesMax: number;
+  /** Bytes left in the socket's receive queue when the drain wait ended. */
+  socketQueuedBytesEnd: number;
+  /** Wall seconds spent in store.append() (tollgate_store_append_seconds_sum). */
+  appendSeconds: number;
+  appendBatches: number;
+  /** Records decoded (the receive side's progress) when the drain wait ended. */
+  decodedRecords: number;
 }
 
 interface RateSummary {
@@ -109,7 +268,7 @@ interface RateSummary {
   /** Records stored per second from the first datagram sent until drained (or the bound). */
   processedMedianRecordsPerS: number;
   socketDropsMedian: number;
-  runs: number;
+  runs: RunResult[];
 }
 
 function median(values: readonly number[]): number {
@@ -238,15 +397,15 @@ function restoreRmemMax(): void {
 
 interface Shared {
   flowbench: string;
-  pcap: string;
+  pcapDir: string;
 }
 
 function sharedHarness(): Shared | undefined {
   const dir = process.env["TOLLGATE_SHARED_DIR"] ?? path.resolve(repoRoot, "../shared");
   const flowbench = path.join(dir, "tools/flowbench/flowbench.py");
-  const pcap = path.join(dir, "corpus/pcap/export-softflowd-v5-synth30k.pcap");
-  if (!existsSync(flowbench) || !existsSync(pcap)) return undefined;
-  return { flowbench, pcap };
+  const pcapDir = path.join(dir, "corpus/pcap");
+  if (!existsSync(flowbench) || !existsSync(pcapDir)) return undefined;
+  return { flowbench, pcapDir };
 }
 
 /** Runs `python3 flowbench.py ARGS` and returns the last JSON line it printed. */
@@ -268,25 +427,46 @@ function runFlowbench(shared: Shared, args: string[], timeoutMs: number): Promis
   });
 }
 
-/** The corpus replayed by flowbench's C sender; record counts from our own decoder. */
-function corpusLoad(shared: Shared, blaster: "c" | "py"): Load {
+/**
+ * Flows per datagram as Tollgate decodes them, datagrams fed in capture order so a template
+ * is learnt before the data it describes (softflowd sends it first); a datagram holding only
+ * templates or options counts 0. For sFlow the flows are the flow samples.
+ */
+function flowsPerDatagram(payloads: readonly Uint8Array[]): number[] {
+  const decoder = createFlowDecoder();
+  const exporterWords = new Uint32Array(4);
+  textToWords("127.0.0.1", exporterWords, 0);
+  const counters: InterfaceCounters[] = [];
+  const issues: DecodeIssue[] = [];
+  const out: DecodeOutput = { flows: new FlowBatch(64), counters, issues };
+  return payloads.map((payload) => {
+    out.flows.clear();
+    counters.length = 0;
+    issues.length = 0;
+    return decoder.decode(payload, { exporterAddr: "127.0.0.1", exporterWords, receivedMs: 0 }, out)
+      .flows;
+  });
+}
+
+/** A corpus capture replayed by flowbench's sender. */
+function corpusLoad(shared: Shared, spec: ProtocolSpec, blaster: "c" | "py"): Load | undefined {
+  const pcap = path.join(shared.pcapDir, spec.pcap);
+  if (!existsSync(pcap)) return undefined;
   const reader = createCaptureReader();
-  const datagrams = reader.push(readFileSync(shared.pcap)).records;
+  const datagrams = reader.push(readFileSync(pcap)).records;
   reader.finish();
-  const context = { exporterAddr: "127.0.0.1", receivedMs: 0 };
-  const recordsPerDatagram = datagrams.map(
-    (datagram) => decodeNetflow5(datagram.payload, context).records.length,
-  );
+  const recordsPerDatagram = flowsPerDatagram(datagrams.map((datagram) => datagram.payload));
   const total = recordsPerDatagram.reduce((sum, count) => sum + count, 0);
   return {
-    description: `${path.basename(shared.pcap)} (${datagrams.length} datagrams, ${total} records, ${(total / datagrams.length).toFixed(1)} records/datagram), flowbench blast --blaster ${blaster}`,
+    description: `${spec.pcap} (${datagrams.length} datagrams, ${fmt(total)} ${spec.protocol === "sflow" ? "flow samples" : "records"}, ${(total / datagrams.length).toFixed(2)} per datagram), flowbench blast --blaster ${blaster}`,
+    pcap,
     recordsPerDatagram,
     async send(port, rate, seconds) {
       const result = (await runFlowbench(
         shared,
         [
           "blast",
-          shared.pcap,
+          pcap,
           "--port",
           String(port),
           "--rate",
@@ -319,10 +499,10 @@ function demoLoad(): Load {
     samplingMode: 0,
     samplingInterval: 0,
   });
-  const recordsPerDatagram = datagrams.map((datagram) => datagram[3]! | (datagram[2]! << 8));
   return {
     description: `demo traffic model, encodeNetflow5 (${datagrams.length} datagrams, ${flows.length} records), Node sender`,
-    recordsPerDatagram,
+    pcap: undefined,
+    recordsPerDatagram: flowsPerDatagram(datagrams),
     send: (port, rate, seconds) => nodeSend(datagrams, port, rate, seconds),
   };
 }
@@ -388,21 +568,6 @@ function buildTollgate(): string {
   return root;
 }
 
-interface CollectorStats {
-  datagrams: number;
-  records: number;
-  decodeIssues: number;
-  stored: number;
-  dropped: number;
-  pendingBatches?: number;
-}
-
-async function fetchStats(httpUrl: string): Promise<CollectorStats> {
-  const response = await fetch(`${httpUrl}/api/v1/status`, { signal: AbortSignal.timeout(3000) });
-  const body = (await response.json()) as { collector: CollectorStats };
-  return body.collector;
-}
-
 const started = new Set<ChildProcess>();
 
 /** Ends a process this benchmark started: SIGTERM, then SIGKILL after `graceMs`. */
@@ -426,17 +591,58 @@ async function stopProcess(child: ChildProcess, graceMs: number): Promise<boolea
   return graceful;
 }
 
+interface CollectorStats {
+  datagrams: number;
+  records: number;
+  decodeIssues: number;
+  stored: number;
+  dropped: number;
+}
+
+async function fetchStats(httpUrl: string): Promise<CollectorStats> {
+  const response = await fetch(`${httpUrl}/api/v1/status`, { signal: AbortSignal.timeout(3000) });
+  const body = (await response.json()) as { collector: CollectorStats };
+  return body.collector;
+}
+
+interface StoreMetrics {
+  pendingBatches: number;
+  appendSeconds: number;
+  appendBatches: number;
+}
+
+/** The three /metrics series that say whether the store keeps up; zeros when absent. */
+async function fetchStoreMetrics(httpUrl: string): Promise<StoreMetrics> {
+  const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
+  const text = await response.text();
+  const value = (name: string): number => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, "m").exec(text);
+    return match?.[1] === undefined ? 0 : Number(match[1]);
+  };
+  return {
+    pendingBatches: value("tollgate_pipeline_pending_batches"),
+    appendSeconds: value("tollgate_store_append_seconds_sum"),
+    appendBatches: value("tollgate_store_append_seconds_count"),
+  };
+}
+
 interface Serving {
   child: ChildProcess;
   pid: number;
   httpUrl: string;
-  netflowPort: number;
+  port: number;
   log: () => string;
 }
 
-async function startServe(build: string, workDir: string): Promise<Serving> {
+/** `tollgate serve` with one UDP listener (`listener`) on 127.0.0.1 and every other one off. */
+async function startServe(build: string, workDir: string, listener: Listener): Promise<Serving> {
   const configPath = path.join(workDir, "tollgate.yaml");
-  writeFileSync(configPath, `sources:\n  netflow:\n    receiveBufferBytes: ${RMEM_BYTES}\n`);
+  const source = (kind: Listener): string =>
+    `  ${kind}:\n    listen: [${kind === listener ? '"127.0.0.1:0"' : ""}]\n    receiveBufferBytes: ${RMEM_BYTES}\n`;
+  writeFileSync(
+    configPath,
+    `sources:\n${source("netflow")}${source("ipfix")}    tcpListen: []\n${source("sflow")}`,
+  );
   const child = spawn(
     process.execPath,
     [
@@ -448,8 +654,6 @@ async function startServe(build: string, workDir: string): Promise<Serving> {
       path.join(workDir, "data"),
       "--http-listen",
       "127.0.0.1:0",
-      "--netflow-listen",
-      "127.0.0.1:0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -458,17 +662,12 @@ async function startServe(build: string, workDir: string): Promise<Serving> {
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const deadlineMs = performance.now() + 15_000;
+  const listening = new RegExp(`^\\s*${listener} \\(udp\\)\\s+127\\.0\\.0\\.1:(\\d+)`, "m");
   while (performance.now() < deadlineMs && child.exitCode === null) {
     const http = /dashboard and API\s+(http:\/\/[\d.]+:\d+)/.exec(output);
-    const netflow = /netflow v5 \(udp\)\s+127\.0\.0\.1:(\d+)/.exec(output);
-    if (http?.[1] !== undefined && netflow?.[1] !== undefined && child.pid !== undefined) {
-      return {
-        child,
-        pid: child.pid,
-        httpUrl: http[1],
-        netflowPort: Number(netflow[1]),
-        log: () => output,
-      };
+    const udp = listening.exec(output);
+    if (http?.[1] !== undefined && udp?.[1] !== undefined && child.pid !== undefined) {
+      return { child, pid: child.pid, httpUrl: http[1], port: Number(udp[1]), log: () => output };
     }
     await sleep(50);
   }
@@ -476,15 +675,40 @@ async function startServe(build: string, workDir: string): Promise<Serving> {
   throw new Error(`tollgate serve did not start:\n${output}`);
 }
 
-async function runTollgate(build: string, load: Load, rate: number): Promise<RunResult> {
+async function runTollgate(
+  build: string,
+  load: Load,
+  listener: Listener,
+  rate: number,
+): Promise<RunResult> {
   const workDir = mkdtempSync(path.join(tmpdir(), "tollgate-bench-e2e-"));
   try {
-    const server = await startServe(build, workDir);
+    const server = await startServe(build, workDir, listener);
     try {
       await fetchStats(server.httpUrl);
-      const drops0 = udpSocketState(server.netflowPort)?.drops ?? 0;
+      const metrics0 = await fetchStoreMetrics(server.httpUrl);
+      const drops0 = udpSocketState(server.port)?.drops ?? 0;
       const cpu0 = cpuTicks(server.pid);
-      const { sent, seconds } = await load.send(server.netflowPort, rate, SEND_SECONDS);
+      let pendingBatchesMax = 0;
+      let socketQueuedBytesMax = 0;
+      // Pending batches sampled while sending too: a queue that fills and empties again
+      // within the burst shows only here. Two polls a second cost the server little.
+      const sampling = { on: true };
+      const sampler = (async () => {
+        while (sampling.on) {
+          await sleep(POLL_MS * 2);
+          const sample = await fetchStoreMetrics(server.httpUrl).catch(() => undefined);
+          if (sample !== undefined) {
+            pendingBatchesMax = Math.max(pendingBatchesMax, sample.pendingBatches);
+          }
+          const queued = udpSocketState(server.port)?.queuedBytes ?? 0;
+          socketQueuedBytesMax = Math.max(socketQueuedBytesMax, queued);
+        }
+      })();
+      const { sent, seconds } = await load.send(server.port, rate, SEND_SECONDS).finally(() => {
+        sampling.on = false;
+      });
+      await sampler;
       const sentAtMs = performance.now();
       // Drained: nothing queued in the socket, every decoded record stored or dropped, and
       // nothing moved since the previous poll. Bounded by DRAIN_MAX_MS.
@@ -492,8 +716,13 @@ async function runTollgate(build: string, load: Load, rate: number): Promise<Run
       let drained = false;
       while (performance.now() - sentAtMs < DRAIN_MAX_MS) {
         await sleep(POLL_MS);
-        const now = await fetchStats(server.httpUrl);
-        const queued = udpSocketState(server.netflowPort)?.queuedBytes ?? 0;
+        const [now, store] = await Promise.all([
+          fetchStats(server.httpUrl),
+          fetchStoreMetrics(server.httpUrl),
+        ]);
+        pendingBatchesMax = Math.max(pendingBatchesMax, store.pendingBatches);
+        const queued = udpSocketState(server.port)?.queuedBytes ?? 0;
+        socketQueuedBytesMax = Math.max(socketQueuedBytesMax, queued);
         const settled =
           queued === 0 &&
           now.datagrams === previous.datagrams &&
@@ -507,7 +736,8 @@ async function runTollgate(build: string, load: Load, rate: number): Promise<Run
       }
       const drainSeconds = (performance.now() - sentAtMs) / 1000;
       const cpu1 = cpuTicks(server.pid);
-      const drops1 = udpSocketState(server.netflowPort)?.drops ?? drops0;
+      const socket1 = udpSocketState(server.port);
+      const metrics1 = await fetchStoreMetrics(server.httpUrl);
       const sentRecords = recordsSent(load.recordsPerDatagram, sent);
       return {
         rate,
@@ -518,9 +748,18 @@ async function runTollgate(build: string, load: Load, rate: number): Promise<Run
         lossPct: sentRecords === 0 ? 0 : 100 * (1 - previous.stored / sentRecords),
         cpuPct: (100 * (cpu1 - cpu0)) / CLOCK_TICKS_PER_S / seconds,
         drainSeconds,
-        socketDrops: drops1 - drops0,
+        socketDrops: (socket1?.drops ?? drops0) - drops0,
         queueDrops: previous.dropped,
         drained,
+        inside: {
+          pendingBatchesMax,
+          pendingBatchesEnd: metrics1.pendingBatches,
+          socketQueuedBytesMax,
+          socketQueuedBytesEnd: socket1?.queuedBytes ?? 0,
+          appendSeconds: metrics1.appendSeconds - metrics0.appendSeconds,
+          appendBatches: metrics1.appendBatches - metrics0.appendBatches,
+          decodedRecords: previous.records,
+        },
       };
     } finally {
       // A server that kept up stops in well under a second; one still working off a backlog
@@ -532,27 +771,34 @@ async function runTollgate(build: string, load: Load, rate: number): Promise<Run
   }
 }
 
-// ------------------------------------------------------------------ nfcapd ----
+// ------------------------------------------------------------------- peers ----
 
 interface FlowbenchRun {
   sent_datagrams: number;
   sent_records: number;
   send_seconds: number;
   stored_records: number;
-  loss_pct: number;
+  loss_pct: number | null;
   cpu_pct_during_send: number;
   drain_seconds: number;
   kernel_rcvbuf_errors: number;
 }
 
-async function runNfcapd(shared: Shared, blaster: "c" | "py", rate: number): Promise<RunResult> {
+/** One `flowbench.py run PEER`, as peer-baselines.md measured them. */
+async function runPeer(
+  shared: Shared,
+  peer: Peer,
+  pcap: string,
+  blaster: "c" | "py",
+  rate: number,
+): Promise<RunResult> {
   const port = await freeUdpPort();
   const result = (await runFlowbench(
     shared,
     [
       "run",
-      "nfcapd",
-      shared.pcap,
+      peer,
+      pcap,
       "--rate",
       String(rate),
       "--seconds",
@@ -566,13 +812,19 @@ async function runNfcapd(shared: Shared, blaster: "c" | "py", rate: number): Pro
     ],
     (SEND_SECONDS * 1.5 + 60) * 1000,
   )) as FlowbenchRun;
+  const lossPct = result.loss_pct ?? 100;
+  // pmacct's print plugin aggregates on the 5-tuple, so flowbench compares packet sums; the
+  // records it stored are stated as the same share of the records sent.
+  const pmacct = peer === "nfacctd" || peer === "sfacctd";
   return {
     rate,
     sentDatagrams: result.sent_datagrams,
     sentRecords: result.sent_records,
     sendSeconds: result.send_seconds,
-    storedRecords: result.stored_records,
-    lossPct: result.loss_pct,
+    storedRecords: pmacct
+      ? Math.round(result.sent_records * (1 - lossPct / 100))
+      : result.stored_records,
+    lossPct,
     cpuPct: result.cpu_pct_during_send,
     drainSeconds: result.drain_seconds,
     // flowbench reports the host-wide RcvbufErrors delta; nothing else receives UDP here.
@@ -584,109 +836,359 @@ async function runNfcapd(shared: Shared, blaster: "c" | "py", rate: number): Pro
 
 // ------------------------------------------------------------------ ladder ----
 
+function summarize(rate: number, runs: RunResult[]): RateSummary {
+  const losses = runs.map((result) => result.lossPct);
+  return {
+    rate,
+    offeredRecordsPerS: median(runs.map((result) => result.sentRecords / result.sendSeconds)),
+    lossMedianPct: median(losses),
+    lossMinPct: Math.min(...losses),
+    lossMaxPct: Math.max(...losses),
+    cpuMedianPct: median(runs.map((result) => result.cpuPct)),
+    drainMedianSeconds: median(runs.map((result) => result.drainSeconds)),
+    processedMedianRecordsPerS: median(
+      runs.map((result) => result.storedRecords / (result.sendSeconds + result.drainSeconds)),
+    ),
+    socketDropsMedian: median(runs.map((result) => result.socketDrops)),
+    runs,
+  };
+}
+
+/** Rounds a rate to two significant digits (11,314 → 11,000), as a ladder rung would be. */
+function roundRate(rate: number): number {
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(rate)) - 1);
+  return Math.round(rate / unit) * unit;
+}
+
+/**
+ * Finds the highest clean rate (median loss < LOSS_FREE_PCT) with as few runs as the answer
+ * needs. Climb `plan.rates` with one run each until one is lossy (when the first one is, halve
+ * it, twice at most); bisect `plan.refine` times
+ * (geometric middle, one run each) between the last clean rate and the first lossy one; then
+ * confirm: bring the lossy rate to REPEATS runs if its loss was borderline (< 1 %: a single big
+ * loss is taken as it is) and climb on if its median is clean after all; bring the clean rate
+ * to REPEATS runs and step down to the next lower rate tried while its median is lossy. So the
+ * reported rate rests on a median of REPEATS runs, at a fraction of the cost of repeating every
+ * rung. Climbing stops at `deadlineMs`; confirming may run CONFIRM_GRACE_MS longer.
+ */
 async function ladder(
   name: string,
-  rates: readonly number[],
+  plan: LadderPlan,
   run: (rate: number) => Promise<RunResult>,
   deadlineMs: number,
 ): Promise<RateSummary[]> {
-  const summaries: RateSummary[] = [];
-  let lossyRates = 0;
-  for (const rate of rates) {
-    if (performance.now() > deadlineMs) {
-      console.log(`  ${name}: time budget spent, stopping the ladder before ${rate} datagrams/s`);
-      break;
-    }
-    const runs: RunResult[] = [];
-    for (let repeat = 0; repeat < REPEATS; repeat++) {
+  const runs = new Map<number, RunResult[]>();
+  const budget = { spent: false };
+  /** Runs `rate` until it has `count` runs; false when the time ran out first. */
+  const ensureRuns = async (rate: number, count: number, untilMs: number): Promise<boolean> => {
+    const done = runs.get(rate) ?? [];
+    runs.set(rate, done);
+    while (done.length < count) {
+      if (performance.now() > untilMs) {
+        if (!budget.spent) {
+          console.log(`  ${name}: time cap reached, stopping at ${fmt(rate)} datagrams/s`);
+        }
+        budget.spent = true;
+        return false;
+      }
       const result = await run(rate);
-      runs.push(result);
-      console.log(
-        `  ${name} ${fmt(rate)} dgram/s run ${repeat + 1}: sent ${fmt(result.sentRecords)} records in ${result.sendSeconds.toFixed(2)} s, stored ${fmt(result.storedRecords)}, loss ${result.lossPct.toFixed(3)} %, socket drops ${fmt(result.socketDrops)} datagrams, queue drops ${fmt(result.queueDrops)} records, CPU ${result.cpuPct.toFixed(0)} %, drain ${result.drainSeconds.toFixed(1)} s${result.drained ? "" : " (not drained: the rest was still queued)"}`,
-      );
+      done.push(result);
+      console.log(`  ${name} ${fmt(rate)} dgram/s run ${done.length}: ${describeRun(result)}`);
     }
-    const losses = runs.map((result) => result.lossPct);
-    const summary: RateSummary = {
-      rate,
-      offeredRecordsPerS: median(runs.map((result) => result.sentRecords / result.sendSeconds)),
-      lossMedianPct: median(losses),
-      lossMinPct: Math.min(...losses),
-      lossMaxPct: Math.max(...losses),
-      cpuMedianPct: median(runs.map((result) => result.cpuPct)),
-      drainMedianSeconds: median(runs.map((result) => result.drainSeconds)),
-      processedMedianRecordsPerS: median(
-        runs.map((result) => result.storedRecords / (result.sendSeconds + result.drainSeconds)),
-      ),
-      socketDropsMedian: median(runs.map((result) => result.socketDrops)),
-      runs: runs.length,
-    };
-    summaries.push(summary);
-    if (summary.lossMedianPct >= LOSS_FREE_PCT && ++lossyRates >= LOSSY_RATES_MAX) break;
+    return true;
+  };
+  const lossy = (rate: number): boolean =>
+    median((runs.get(rate) ?? []).map((result) => result.lossPct)) >= LOSS_FREE_PCT;
+  const tried = (): number[] =>
+    [...runs.entries()]
+      .filter(([, done]) => done.length > 0)
+      .map(([rate]) => rate)
+      .sort((a, b) => a - b);
+  const confirmUntilMs = deadlineMs + CONFIRM_GRACE_MS;
+
+  let clean: number | undefined;
+  let firstLossy: number | undefined;
+  // Each pass either ends or moves `clean` up past a confirmed rate, so passes are few.
+  for (let pass = 0; pass < plan.rates.length + plan.refine + 1; pass++) {
+    for (const rate of plan.rates) {
+      if (clean !== undefined && rate <= clean) continue;
+      if (firstLossy !== undefined && rate >= firstLossy) break;
+      if (!(await ensureRuns(rate, 1, deadlineMs))) break;
+      if (lossy(rate)) {
+        firstLossy = rate;
+        break;
+      }
+      clean = rate;
+    }
+    // The first rung lost already (a busy machine moves knees): halve, twice at most.
+    for (let step = 0; step < 2 && clean === undefined && firstLossy !== undefined; step++) {
+      const lower = roundRate(firstLossy / 2);
+      if (runs.has(lower) || !(await ensureRuns(lower, 1, deadlineMs))) break;
+      if (lossy(lower)) firstLossy = lower;
+      else clean = lower;
+    }
+    for (let step = 0; step < plan.refine && !budget.spent; step++) {
+      if (clean === undefined || firstLossy === undefined) break;
+      const middle = roundRate(Math.sqrt(clean * firstLossy));
+      if (middle <= clean || middle >= firstLossy || runs.has(middle)) break;
+      if (!(await ensureRuns(middle, 1, deadlineMs))) break;
+      if (lossy(middle)) firstLossy = middle;
+      else clean = middle;
+    }
+    if (REPEATS > 1 && firstLossy !== undefined) {
+      const borderline = Math.min(...(runs.get(firstLossy) ?? []).map((r) => r.lossPct)) < 1;
+      if (borderline && (await ensureRuns(firstLossy, REPEATS, confirmUntilMs))) {
+        if (!lossy(firstLossy)) {
+          clean = firstLossy;
+          firstLossy = tried().find((rate) => rate > firstLossy! && lossy(rate));
+          if (!budget.spent) continue;
+        }
+      }
+    }
+    while (REPEATS > 1 && clean !== undefined) {
+      if (!(await ensureRuns(clean, REPEATS, confirmUntilMs)) || !lossy(clean)) break;
+      firstLossy = clean;
+      clean = tried()
+        .filter((rate) => rate < firstLossy!)
+        .at(-1);
+    }
+    break;
   }
-  return summaries;
+  return tried().map((rate) => summarize(rate, runs.get(rate)!));
+}
+
+function describeRun(result: RunResult): string {
+  const inside = result.inside;
+  const store =
+    inside === undefined
+      ? ""
+      : `, socket queue max ${mib(inside.socketQueuedBytesMax)} MiB, pending batches max ${inside.pendingBatchesMax} (end ${inside.pendingBatchesEnd}), store.append ${inside.appendSeconds.toFixed(1)} s in ${inside.appendBatches} batches`;
+  return (
+    `sent ${fmt(result.sentRecords)} records in ${result.sendSeconds.toFixed(2)} s, stored ${fmt(result.storedRecords)}, ` +
+    `loss ${result.lossPct.toFixed(3)} %, socket drops ${fmt(result.socketDrops)} datagrams, queue drops ${fmt(result.queueDrops)} records, ` +
+    `CPU ${result.cpuPct.toFixed(0)} %, drain ${result.drainSeconds.toFixed(1)} s${result.drained ? "" : " (not drained)"}${store}`
+  );
 }
 
 const fmt = (value: number): string => Math.round(value).toLocaleString("en-US");
+const mib = (bytes: number): string => (bytes / (1 << 20)).toFixed(1);
 
 /** Collector CPU time per record offered (CPU % counts CPU-seconds per second of sending). */
 const cpuMicrosPerRecord = (row: RateSummary): number =>
   ((row.cpuMedianPct / 100) * 1e6) / row.offeredRecordsPerS;
 
+/** The highest rate whose median loss is clean, among rates with `minRuns` runs or more. */
+function lossFreeRow(summaries: readonly RateSummary[], minRuns: number): RateSummary | undefined {
+  return summaries
+    .filter((row) => row.lossMedianPct < LOSS_FREE_PCT && row.runs.length >= minRuns)
+    .reduce<RateSummary | undefined>(
+      (best, row) => (best === undefined || row.rate > best.rate ? row : best),
+      undefined,
+    );
+}
+
 function printTable(name: string, summaries: readonly RateSummary[]): RateSummary | undefined {
   console.log(`\n${name}`);
   console.log(
-    "  dgram/s   records/s offered   loss % median [min..max]   CPU %   drain s   stored/s to drained   socket drops (dgrams)",
+    "  dgram/s   records/s offered   runs   loss % median [min..max]   CPU %   drain s   stored/s to drained   socket drops (dgrams)",
   );
   for (const row of summaries) {
     const loss = `${row.lossMedianPct.toFixed(3)} [${row.lossMinPct.toFixed(3)}..${row.lossMaxPct.toFixed(3)}]`;
     console.log(
-      `  ${fmt(row.rate).padStart(7)}   ${fmt(row.offeredRecordsPerS).padStart(17)}   ${loss.padStart(24)}   ${row.cpuMedianPct.toFixed(0).padStart(5)}   ${row.drainMedianSeconds.toFixed(1).padStart(7)}   ${fmt(row.processedMedianRecordsPerS).padStart(19)}   ${fmt(row.socketDropsMedian).padStart(8)}`,
+      `  ${fmt(row.rate).padStart(7)}   ${fmt(row.offeredRecordsPerS).padStart(17)}   ${String(row.runs.length).padStart(4)}   ${loss.padStart(24)}   ${row.cpuMedianPct.toFixed(0).padStart(5)}   ${row.drainMedianSeconds.toFixed(1).padStart(7)}   ${fmt(row.processedMedianRecordsPerS).padStart(19)}   ${fmt(row.socketDropsMedian).padStart(8)}`,
     );
   }
-  const highest = (rows: readonly RateSummary[]): RateSummary | undefined =>
-    rows.reduce<RateSummary | undefined>(
-      (best, row) => (best === undefined || row.rate > best.rate ? row : best),
-      undefined,
-    );
-  const lossFree = highest(summaries.filter((row) => row.lossMedianPct < LOSS_FREE_PCT));
-  // The peer baselines' stricter reading: every run of the rate under the threshold.
-  const everyRun = highest(summaries.filter((row) => row.lossMaxPct < LOSS_FREE_PCT));
+  // A rate counts only with its full REPEATS runs; with fewer (time ran out) say so.
+  const confirmed = lossFreeRow(summaries, REPEATS);
+  const single = lossFreeRow(summaries, 1);
+  const lossFree = confirmed ?? single;
   console.log(
     lossFree === undefined
       ? `  loss-free (median < ${LOSS_FREE_PCT} %): none of the rates tried`
-      : `  loss-free (median < ${LOSS_FREE_PCT} %): ${fmt(lossFree.offeredRecordsPerS)} records/s (${fmt(lossFree.rate)} datagrams/s, CPU ${lossFree.cpuMedianPct.toFixed(0)} %, ${cpuMicrosPerRecord(lossFree).toFixed(2)} CPU µs/record); stored ${fmt(lossFree.processedMedianRecordsPerS)} records/s from first datagram to drained`,
+      : `  loss-free (median < ${LOSS_FREE_PCT} %${confirmed === undefined ? `, ${lossFree.runs.length} run(s) only` : ""}): ${fmt(lossFree.offeredRecordsPerS)} records/s (${fmt(lossFree.rate)} datagrams/s, CPU ${lossFree.cpuMedianPct.toFixed(0)} %, ${cpuMicrosPerRecord(lossFree).toFixed(2)} CPU µs/record); stored ${fmt(lossFree.processedMedianRecordsPerS)} records/s from first datagram to drained`,
   );
-  if (everyRun !== undefined && everyRun !== lossFree) {
-    console.log(
-      `  loss-free in every run: ${fmt(everyRun.offeredRecordsPerS)} records/s (${fmt(everyRun.rate)} datagrams/s)`,
-    );
-  }
   return lossFree;
+}
+
+/**
+ * Where Tollgate's time went at the first rate it could not take (or the highest it took), from
+ * its own counters. A backlog in the socket (kernel queue growing, drops) means the main thread
+ * did not read fast enough; batches piling up for the store, records dropped at the full batch
+ * queue, or store.append() busy most of the wall time mean the store paces it. Both can show at
+ * once because the batch's conversion runs on the main thread: while it converts, the socket
+ * fills. The store's share of the wall time then tells which stage sets the pace.
+ */
+function whereTimeGoes(summaries: readonly RateSummary[]): string | undefined {
+  const firstLossy = summaries.find((row) => row.lossMedianPct >= LOSS_FREE_PCT);
+  const row = firstLossy ?? summaries.at(-1);
+  if (row === undefined) return undefined;
+  const runs = row.runs.filter((result) => result.inside !== undefined);
+  if (runs.length === 0) return undefined;
+  const pick = (value: (result: RunResult, inside: Inside) => number): number =>
+    median(runs.map((result) => value(result, result.inside!)));
+  const socketDrops = pick((result) => result.socketDrops);
+  const queueDrops = pick((result) => result.queueDrops);
+  const pendingMax = pick((_, inside) => inside.pendingBatchesMax);
+  const pendingEnd = pick((_, inside) => inside.pendingBatchesEnd);
+  const queuedMax = pick((_, inside) => inside.socketQueuedBytesMax);
+  const queuedEnd = pick((_, inside) => inside.socketQueuedBytesEnd);
+  const wallSeconds = (result: RunResult): number => result.sendSeconds + result.drainSeconds;
+  const storeBusyPct = pick((result, inside) => (100 * inside.appendSeconds) / wallSeconds(result));
+  const decodedPerS = pick((result, inside) => inside.decodedRecords / wallSeconds(result));
+  const appendMicros = pick((result, inside) =>
+    result.storedRecords === 0 ? 0 : (1e6 * inside.appendSeconds) / result.storedRecords,
+  );
+  // A quarter of the 64 MiB buffer is ~12k datagrams: seconds of backlog, not jitter.
+  const receiveBehind = socketDrops > 0 || queuedEnd > 0 || queuedMax >= RMEM_BYTES / 4;
+  const storeBehind = queueDrops > 0 || pendingEnd > 0 || pendingMax >= 4;
+  const storePaces = storeBusyPct >= 80;
+  const facts =
+    `socket drops ${fmt(socketDrops)} datagrams, socket queue max ${mib(queuedMax)} MiB (end ${mib(queuedEnd)}), ` +
+    `batch queue drops ${fmt(queueDrops)} records, pending batches max ${pendingMax} (end ${pendingEnd}), ` +
+    `store.append() busy ${storeBusyPct.toFixed(0)} % of the wall time (${appendMicros.toFixed(1)} µs/record stored), ` +
+    `decoded ${fmt(decodedPerS)} records/s, CPU ${row.cpuMedianPct.toFixed(0)} %`;
+  let verdict: string;
+  if (row.lossMedianPct < LOSS_FREE_PCT) {
+    verdict = `no loss at the top of the ladder: the limit lies above it${storePaces ? " (the store is already busy most of the time)" : ""}`;
+  } else if (storeBehind || storePaces) {
+    verdict = `store-bound: ${storeBehind ? "batches waited for the store" : "store.append() ran most of the time"}${receiveBehind ? ", and the socket backed up meanwhile (conversion shares the main thread)" : ""}`;
+  } else if (receiveBehind) {
+    verdict =
+      "receive-bound: the socket backed up while the store had time to spare (decode and batching on the main thread)";
+  } else {
+    verdict = "neither queue backed up: the loss is records still in flight at the drain bound";
+  }
+  return `  where the time goes at ${fmt(row.rate)} datagrams/s (${firstLossy === undefined ? "highest rate tried" : "first lossy rate"}, median of ${runs.length}): ${facts}\n  → ${verdict}`;
 }
 
 // -------------------------------------------------------------------- main ----
 
+interface ProtocolOutcome {
+  spec: ProtocolSpec;
+  tollgate: RateSummary | undefined;
+  peers: { peer: Peer; lossFree: RateSummary | undefined }[];
+  limit: string | undefined;
+}
+
+function peerInstalled(peer: Peer): boolean {
+  // nfcapd/sfcapd results are counted with nfdump.
+  const counter = peer === "nfcapd" || peer === "sfcapd" ? which("nfdump") !== undefined : true;
+  return which(peer) !== undefined && counter;
+}
+
+const PEER_PACKAGES: Record<Peer, string> = {
+  nfcapd: "nfdump",
+  sfcapd: "nfdump-sflow",
+  nfacctd: "pmacct",
+  sfacctd: "pmacct",
+};
+
+async function benchProtocol(
+  spec: ProtocolSpec,
+  build: string,
+  shared: Shared | undefined,
+  blaster: "c" | "py",
+): Promise<ProtocolOutcome | undefined> {
+  console.log(`\n================ ${spec.title} ================`);
+  const load =
+    shared !== undefined
+      ? corpusLoad(shared, spec, blaster)
+      : spec.protocol === "v5"
+        ? demoLoad()
+        : undefined;
+  if (load === undefined) {
+    console.log(`no load for ${spec.title} (needs the shared corpus): skipped`);
+    return undefined;
+  }
+  console.log(`load: ${load.description}`);
+  const peers = spec.peers.filter(({ peer }) => {
+    if (shared === undefined || load.pcap === undefined) return false;
+    if (peerInstalled(peer)) return true;
+    console.log(`${peer} not installed (Debian package ${PEER_PACKAGES[peer]}): not measured`);
+    return false;
+  });
+
+  console.log(`\ntollgate serve (${spec.listener} listener)`);
+  const tollgateRows = await ladder(
+    "tollgate",
+    quick ? spec.tollgate.quick : spec.tollgate.full,
+    (rate) => runTollgate(build, load, spec.listener, rate),
+    performance.now() + CLIMB_MAX_MS.tollgate,
+  );
+  const peerRows: { peer: Peer; rows: RateSummary[] }[] = [];
+  for (const entry of peers) {
+    const peer = entry.peer;
+    console.log(`\n${peer} (flowbench.py run ${peer})`);
+    const rows = await ladder(
+      peer,
+      quick ? entry.quick : entry.full,
+      (rate) => runPeer(shared!, peer, load.pcap!, blaster, rate),
+      performance.now() + CLIMB_MAX_MS.peer,
+    );
+    peerRows.push({ peer, rows });
+  }
+
+  const tollgate = printTable(`${spec.title}: tollgate serve → DuckDB`, tollgateRows);
+  const limit = whereTimeGoes(tollgateRows);
+  if (limit !== undefined) console.log(limit);
+  const outcome: ProtocolOutcome = { spec, tollgate, peers: [], limit };
+  for (const { peer, rows } of peerRows) {
+    const store = peer === "nfcapd" || peer === "sfcapd" ? "nfdump files" : "print plugin, 5-tuple";
+    const lossFree = printTable(`${spec.title}: ${peer} → ${store}`, rows);
+    outcome.peers.push({ peer, lossFree });
+  }
+  console.log("");
+  for (const { peer, lossFree } of outcome.peers) {
+    if (tollgate === undefined || lossFree === undefined) {
+      console.log(
+        `ratio tollgate / ${peer}: undefined (a collector had no loss-free rate in its ladder)`,
+      );
+      continue;
+    }
+    console.log(
+      `ratio tollgate / ${peer} (loss-free records/s): ${(tollgate.offeredRecordsPerS / lossFree.offeredRecordsPerS).toFixed(3)}` +
+        ` (${fmt(tollgate.offeredRecordsPerS)} / ${fmt(lossFree.offeredRecordsPerS)}); CPU ${tollgate.cpuMedianPct.toFixed(0)} % / ${lossFree.cpuMedianPct.toFixed(0)} %, ` +
+        `CPU per record ${(cpuMicrosPerRecord(tollgate) / cpuMicrosPerRecord(lossFree)).toFixed(0)}x ${peer}'s`,
+    );
+  }
+  if (peers.length === 0) console.log("no peer measured: no ratio");
+  return outcome;
+}
+
+function printSummary(outcomes: readonly ProtocolOutcome[]): void {
+  console.log(
+    `\n================ summary: loss-free records/s (median < ${LOSS_FREE_PCT} % loss), CPU % at that rate ================`,
+  );
+  const cell = (row: RateSummary | undefined): string =>
+    row === undefined ? "–" : `${fmt(row.offeredRecordsPerS)} (${row.cpuMedianPct.toFixed(0)} %)`;
+  for (const outcome of outcomes) {
+    const parts = [`tollgate ${cell(outcome.tollgate)}`];
+    for (const { peer, lossFree } of outcome.peers) {
+      const ratio =
+        outcome.tollgate === undefined || lossFree === undefined
+          ? "–"
+          : (outcome.tollgate.offeredRecordsPerS / lossFree.offeredRecordsPerS).toFixed(3);
+      parts.push(`${peer} ${cell(lossFree)}, ratio ${ratio}`);
+    }
+    console.log(`  ${outcome.spec.title.padEnd(10)} ${parts.join("; ")}`);
+  }
+}
+
 async function main(): Promise<void> {
   const startMs = performance.now();
-  const deadlineMs = startMs + BUDGET_MS;
   const shared = sharedHarness();
-  const nfcapd = which("nfcapd") !== undefined && which("nfdump") !== undefined;
   const python = which("python3") !== undefined;
   const blaster: "c" | "py" = which("gcc") === undefined ? "py" : "c";
-  const useShared = shared !== undefined && python;
-  if (!useShared) {
+  const useShared = shared !== undefined && python ? shared : undefined;
+  if (useShared === undefined) {
     console.log(
-      "shared harness absent (../shared or TOLLGATE_SHARED_DIR with tools/flowbench and the corpus, and python3): Node sender, demo traffic, no peer measured",
+      "shared harness absent (../shared or TOLLGATE_SHARED_DIR with tools/flowbench and the corpus, and python3): v5 only, Node sender, demo traffic, no peer measured",
     );
-  } else if (!nfcapd) {
-    console.log("nfcapd/nfdump not installed (Debian package nfdump): no peer measured");
   }
-  const load = useShared ? corpusLoad(shared, blaster) : demoLoad();
   const rmemRaised = raiseRmemMax();
   console.log(
-    `e2e collector: NetFlow v5 over UDP on 127.0.0.1, ${SEND_SECONDS} s per run, ${REPEATS} run(s) per rate${quick ? " (--quick)" : ""}`,
+    `e2e collector: ${SELECTED.map((protocol) => SPECS[protocol].title).join(", ")} over UDP on 127.0.0.1, ${SEND_SECONDS} s per run, ${REPEATS} run(s) at the deciding rates${quick ? " (--quick)" : ""}`,
   );
-  console.log(`load: ${load.description}`);
   console.log(
     rmemRaised
       ? `net.core.rmem_max: ${RMEM_BYTES} during the run (64 MiB socket buffers, as the peer baselines)`
@@ -695,37 +1197,14 @@ async function main(): Promise<void> {
 
   console.log("building tollgate (tsc, tsconfig.build.json) into a private directory…");
   const build = buildTollgate();
+  console.log(`build: ${build}`);
+  const outcomes: ProtocolOutcome[] = [];
   try {
-    console.log(`\ntollgate serve (${build})`);
-    const tollgate = await ladder(
-      "tollgate",
-      TOLLGATE_RATES,
-      (rate) => runTollgate(build, load, rate),
-      deadlineMs,
-    );
-    let peer: RateSummary[] | undefined;
-    if (useShared && nfcapd) {
-      console.log("\nnfcapd (flowbench.py run nfcapd)");
-      peer = await ladder(
-        "nfcapd",
-        NFCAPD_RATES,
-        (rate) => runNfcapd(shared, blaster, rate),
-        deadlineMs + 60_000,
-      );
+    for (const protocol of SELECTED) {
+      const outcome = await benchProtocol(SPECS[protocol], build, useShared, blaster);
+      if (outcome !== undefined) outcomes.push(outcome);
     }
-    const ours = printTable("tollgate serve → DuckDB", tollgate);
-    const theirs = peer === undefined ? undefined : printTable("nfcapd → nfdump files", peer);
-    if (peer === undefined) {
-      console.log("\nno peer measured: no ratio");
-    } else if (ours !== undefined && theirs !== undefined) {
-      console.log(
-        `\nratio tollgate / nfcapd (loss-free records/s): ${(ours.offeredRecordsPerS / theirs.offeredRecordsPerS).toFixed(3)}` +
-          ` (${fmt(ours.offeredRecordsPerS)} / ${fmt(theirs.offeredRecordsPerS)}); CPU at those rates ${ours.cpuMedianPct.toFixed(0)} % / ${theirs.cpuMedianPct.toFixed(0)} %, ` +
-          `CPU per record ${(cpuMicrosPerRecord(ours) / cpuMicrosPerRecord(theirs)).toFixed(0)}x nfcapd's`,
-      );
-    } else {
-      console.log("\nratio: undefined (a collector had no loss-free rate in its ladder)");
-    }
+    printSummary(outcomes);
     console.log(`\ntotal ${((performance.now() - startMs) / 1000).toFixed(0)} s`);
   } finally {
     rmSync(build, { recursive: true, force: true });
