@@ -21,6 +21,7 @@ function decodeFlowDatagram(
   if (protocol !== "netflow5") return { protocol, records: [], issues: [], headers: [] };
   return { protocol, ...decodeNetflow5(payload, context) };
 }
+import { readSummary } from "../helpers/tshark-summary.ts";
 import { corpusDir, peerAvailable, repoRoot, which } from "../helpers/peers.ts";
 
 // Conformance of the NetFlow v5 decoder with the shared corpus (shared/corpus/MANIFEST.md):
@@ -58,21 +59,6 @@ function decodeCapture(file: string): DecodedCapture {
     headers: results.flatMap((result) => [...result.headers]),
     issueCodes: results.flatMap((result) => result.issues.map((found) => found.code)),
   };
-}
-
-/** tshark-summary.tsv rows keyed by file, cells keyed by header name. */
-function readSummary(root: string): Map<string, Record<string, string>> {
-  const [headerLine, ...lines] = readFileSync(path.join(root, "tshark-summary.tsv"), "utf8")
-    .trimEnd()
-    .split("\n");
-  const names = (headerLine ?? "").split("\t");
-  const rows = new Map<string, Record<string, string>>();
-  for (const line of lines) {
-    const cells = line.split("\t");
-    const row = Object.fromEntries(names.map((name, index) => [name, cells[index] ?? ""]));
-    rows.set(row["file"] ?? "", row);
-  }
-  return rows;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { DecodedFlow, DecodeIssue, InterfaceCounters } from "../../src/core
 import { createCaptureReader } from "../../src/decoders/index.ts";
 import { createSflowState, decodeSflow5 } from "../../src/decoders/sflow/index.ts";
 import type { SflowTrace } from "../../src/decoders/sflow/index.ts";
+import { readSummary } from "../helpers/tshark-summary.ts";
 import { corpusDir, peerAvailable } from "../helpers/peers.ts";
 
 // Conformance of the sFlow v5 decoder with the shared corpus (shared/corpus/MANIFEST.md):
@@ -66,21 +67,6 @@ function decodeCapture(file: string): DecodedCapture {
     decoded.counterSamples += summary.counterSamples;
   }
   return { ...decoded, rows: flows.decodedRows(), counters, issues, trace };
-}
-
-/** tshark-summary.tsv rows keyed by file, cells keyed by header name. */
-function readSummary(root: string): Map<string, Record<string, string>> {
-  const [headerLine, ...lines] = readFileSync(path.join(root, "tshark-summary.tsv"), "utf8")
-    .trimEnd()
-    .split("\n");
-  const names = (headerLine ?? "").split("\t");
-  const rows = new Map<string, Record<string, string>>();
-  for (const line of lines) {
-    const cells = line.split("\t");
-    const row = Object.fromEntries(names.map((name, index) => [name, cells[index] ?? ""]));
-    rows.set(row["file"] ?? "", row);
-  }
-  return rows;
 }
 
 /**

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Direction } from "../../src/core/index.ts";
 import { DIRECTIONS, parseIpv4ToU32, parseIpv6Groups } from "../../src/core/index.ts";
+import { pcapFile } from "./pcap-writer.ts";
 import { repoRoot } from "./peers.ts";
 import { getJson, runCli } from "./tollgate.ts";
 
@@ -153,24 +154,7 @@ function encodeFrame(packet: DualStackPacket): Uint8Array {
 /** A classic pcap file (Ethernet link type) of IPv4 and IPv6 packets, in the given order. */
 export function writeDualStackPcap(packets: readonly DualStackPacket[]): Uint8Array {
   const frames = packets.map((packet) => ({ timeMs: packet.timeMs, frame: encodeFrame(packet) }));
-  const total = 24 + frames.reduce((sum, { frame }) => sum + 16 + frame.length, 0);
-  const file = new Uint8Array(total);
-  const view = new DataView(file.buffer);
-  view.setUint32(0, 0xa1b2c3d4, true);
-  view.setUint16(4, 2, true);
-  view.setUint16(6, 4, true);
-  view.setUint32(16, 65535, true);
-  view.setUint32(20, 1, true);
-  let offset = 24;
-  for (const { timeMs, frame } of frames) {
-    view.setUint32(offset, Math.floor(timeMs / 1000), true);
-    view.setUint32(offset + 4, (timeMs % 1000) * 1000, true);
-    view.setUint32(offset + 8, frame.length, true);
-    view.setUint32(offset + 12, frame.length, true);
-    file.set(frame, offset + 16);
-    offset += 16 + frame.length;
-  }
-  return file;
+  return pcapFile(frames);
 }
 
 type Conversation = readonly [client: string, server: string, WireProtocol, serverPort: number];

@@ -62,6 +62,14 @@ export function writePcap(packets: readonly SyntheticPacket[]): Uint8Array {
     }
     return { timeMs: packet.timeMs, frame };
   });
+  return pcapFile(frames);
+}
+
+/**
+ * Classic pcap file (libpcap format 2.4, microsecond timestamps, Ethernet link type 1) holding
+ * the given Ethernet frames in order.
+ */
+export function pcapFile(frames: readonly { timeMs: number; frame: Uint8Array }[]): Uint8Array {
   const total = 24 + frames.reduce((sum, { frame }) => sum + 16 + frame.length, 0);
   const file = new Uint8Array(total);
   const view = new DataView(file.buffer);

@@ -1,3 +1,4 @@
+import { readSummary } from "../../../../test/helpers/tshark-summary.ts";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { FlowBatch, textToWords } from "../../../core/index.ts";
@@ -69,19 +70,6 @@ export function decodeCaptures(root: string, files: readonly string[]): CorpusDe
 }
 
 /** tshark-summary.tsv rows keyed by file. */
-export function readSummary(root: string): Map<string, Record<string, string>> {
-  const [headerLine, ...lines] = readFileSync(path.join(root, "tshark-summary.tsv"), "utf8")
-    .trimEnd()
-    .split("\n");
-  const names = (headerLine ?? "").split("\t");
-  const rows = new Map<string, Record<string, string>>();
-  for (const line of lines) {
-    const cells = line.split("\t");
-    const row = Object.fromEntries(names.map((name, index) => [name, cells[index] ?? ""]));
-    rows.set(row["file"] ?? "", row);
-  }
-  return rows;
-}
 
 /** Files to feed (templates first) and tshark's record count, from the summary row. */
 export function feedPlan(
@@ -176,3 +164,5 @@ export function logstashCases(root: string, folder: string): string[] {
     ) as object,
   );
 }
+
+export { readSummary };
