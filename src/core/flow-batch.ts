@@ -15,6 +15,13 @@ import {
   type Tags,
 } from "./flow.ts";
 import { LOCALITIES } from "./locality.ts";
+import {
+  cloudContextKey,
+  OBSERVED_ACTIONS,
+  type CloudContext,
+  type ObservedAction,
+} from "./cloud.ts";
+import type { ImportCheckpoint } from "./import-checkpoint.ts";
 
 /** IPFIX IE 61 flowDirection values (RFC 7012 / IANA): what the exporter says it saw. */
 export const FLOW_DIRECTION_INGRESS = 0;
@@ -91,6 +98,19 @@ export class FlowBatch {
    * where known): a JSON object text per row, or undefined. Sparse: most rows have none.
    */
   extra!: (string | undefined)[];
+  /** Cloud flow logs: 1-based index into `clouds`, 0 for flows that are not from a cloud log. */
+  cloud!: Uint32Array;
+  /** Index into OBSERVED_ACTIONS: what the cloud did with the flow, 0 when not stated. */
+  observedAction!: Uint8Array;
+  /** The distinct cloud contexts the rows refer to (see `internCloud`). */
+  clouds: CloudContext[] = [];
+  private cloudIndexByObject = new Map<CloudContext, number>();
+  private cloudIndexByKey = new Map<string, number>();
+  /**
+   * Import progress this batch completes (at most one per file, the latest): the store commits
+   * them in the same transaction as the rows. Empty for live traffic.
+   */
+  checkpoints: ImportCheckpoint[] = [];
 
   // Filled by the pipeline.
   bytes!: Float64Array;
@@ -156,6 +176,8 @@ export class FlowBatch {
     this.sampledPackets = grow(this.sampledPackets, f64);
     this.samplingRate = grow(this.samplingRate, u32);
     this.samplingRateKnown = grow(this.samplingRateKnown, u8);
+    this.cloud = grow(this.cloud, u32);
+    this.observedAction = grow(this.observedAction, u8);
     this.bytes = grow(this.bytes, f64);
     this.packets = grow(this.packets, f64);
     this.direction = grow(this.direction, u8);
@@ -218,6 +240,8 @@ export class FlowBatch {
     this.samplingRate[row] = 1;
     this.samplingRateKnown[row] = 0;
     if (this.extra.length > row) this.extra[row] = undefined;
+    this.cloud[row] = 0;
+    this.observedAction[row] = 0;
     this.bytes[row] = 0;
     this.packets[row] = 0;
     this.direction[row] = 0;
@@ -236,6 +260,35 @@ export class FlowBatch {
   clear(): void {
     this.length = 0;
     this.extra.length = 0;
+    this.clouds = [];
+    this.cloudIndexByObject.clear();
+    this.cloudIndexByKey.clear();
+    this.checkpoints = [];
+  }
+
+  /**
+   * The 1-based index of `context` in `clouds`, adding it when new. Decoders keep one object per
+   * distinct context and pass the same object again: that hits an identity map, not a key.
+   */
+  internCloud(context: CloudContext): number {
+    const byObject = this.cloudIndexByObject.get(context);
+    if (byObject !== undefined) return byObject;
+    const key = cloudContextKey(context);
+    let index = this.cloudIndexByKey.get(key);
+    if (index === undefined) {
+      this.clouds.push(context);
+      index = this.clouds.length;
+      this.cloudIndexByKey.set(key, index);
+    }
+    this.cloudIndexByObject.set(context, index);
+    return index;
+  }
+
+  /** Records import progress; a later checkpoint of the same file replaces an earlier one. */
+  addCheckpoint(checkpoint: ImportCheckpoint): void {
+    const at = this.checkpoints.findIndex((known) => known.fileKey === checkpoint.fileKey);
+    if (at === -1) this.checkpoints.push(checkpoint);
+    else this.checkpoints[at] = checkpoint;
   }
 
   setExtra(row: number, fields: Readonly<Record<string, unknown>>): void {
@@ -262,6 +315,11 @@ export class FlowBatch {
       this[key].set(other[key].subarray(from * 4, to * 4), at * 4);
     }
     for (let row = from; row < to; row++) {
+      const cloud = other.cloud[row] ?? 0;
+      if (cloud !== 0) {
+        const context = other.clouds[cloud - 1];
+        this.cloud[at + row - from] = context === undefined ? 0 : this.internCloud(context);
+      }
       const extra = other.extra[row];
       if (extra !== undefined) {
         while (this.extra.length < at + row - from) this.extra.push(undefined);
@@ -318,6 +376,10 @@ export class FlowBatch {
     this.sampledPackets[row] = flow.sampledPackets;
     this.samplingRate[row] = flow.samplingRate;
     this.samplingRateKnown[row] = flow.samplingRateKnown ? 1 : 0;
+    if (flow.cloud !== undefined) this.cloud[row] = this.internCloud(flow.cloud);
+    if (flow.observedAction !== undefined) {
+      this.observedAction[row] = OBSERVED_ACTIONS.indexOf(flow.observedAction);
+    }
     if (flow.extra !== undefined) this.setExtra(row, flow.extra);
     return row;
   }
@@ -370,6 +432,10 @@ export class FlowBatch {
     if (inVrf !== 0) flow.inVrf = inVrf;
     const outVrf = this.outVrf[row] ?? 0;
     if (outVrf !== 0) flow.outVrf = outVrf;
+    const cloud = this.clouds[(this.cloud[row] ?? 0) - 1];
+    if (cloud !== undefined) flow.cloud = { ...cloud };
+    const action = OBSERVED_ACTIONS[this.observedAction[row] ?? 0];
+    if (action !== undefined && action !== "") flow.observedAction = action as ObservedAction;
     const extra = this.extra[row];
     if (extra !== undefined) flow.extra = JSON.parse(extra) as Record<string, unknown>;
     return flow;
@@ -403,7 +469,13 @@ export class FlowBatch {
     const columns: Record<string, ArrayBufferView> = {};
     for (const key of SCALAR_COLUMNS) columns[key] = this[key].slice(0, this.length);
     for (const key of ADDRESS_COLUMNS) columns[key] = this[key].slice(0, this.length * 4);
-    return { length: this.length, columns, extra: this.extra.slice(0, this.length) };
+    return {
+      length: this.length,
+      columns,
+      extra: this.extra.slice(0, this.length),
+      clouds: this.clouds,
+      checkpoints: this.checkpoints,
+    };
   }
 
   /** A batch made from `toColumns()` output (on the receiving thread). */
@@ -415,6 +487,8 @@ export class FlowBatch {
       (batch[key] as Uint8Array).set(source as Uint8Array);
     }
     batch.extra = [...transport.extra];
+    for (const context of transport.clouds) batch.internCloud(context);
+    batch.checkpoints = [...transport.checkpoints];
     batch.length = transport.length;
     return batch;
   }
@@ -434,6 +508,8 @@ export interface FlowBatchColumns {
   length: number;
   columns: Record<string, ArrayBufferView>;
   extra: (string | undefined)[];
+  clouds: CloudContext[];
+  checkpoints: ImportCheckpoint[];
 }
 
 /** Every one-value-per-row column, for bulk copies. */
@@ -464,6 +540,8 @@ export const SCALAR_COLUMNS = [
   "sampledPackets",
   "samplingRate",
   "samplingRateKnown",
+  "cloud",
+  "observedAction",
   "bytes",
   "packets",
   "direction",

@@ -1,8 +1,18 @@
+import type { CloudContext, ObservedAction } from "./cloud.ts";
 import type { Direction, DirectionSource } from "./direction.ts";
 import type { Locality } from "./locality.ts";
 
 /** Which decoder produced a record. Later protocols extend this list. */
-export const FLOW_SOURCES = ["netflow5", "netflow9", "ipfix", "sflow", "demo"] as const;
+export const FLOW_SOURCES = [
+  "netflow5",
+  "netflow9",
+  "ipfix",
+  "sflow",
+  "demo",
+  "aws-vpc",
+  "gcp-vpc",
+  "azure-flow",
+] as const;
 export type FlowSource = (typeof FLOW_SOURCES)[number];
 
 /** Free tags of a network (team, service, env, cost-center…): string keys to string values. */
@@ -19,7 +29,10 @@ export interface DecodedFlow {
   /** Flow window start and end, epoch milliseconds (UTC). */
   startMs: number;
   endMs: number;
-  /** Address of the device that exported the record (the UDP source of the datagram). */
+  /**
+   * Address of the device that exported the record (the UDP source of the datagram); the
+   * all-zero address `::` for cloud flow logs, whose observation point is `cloud`.
+   */
   exporterAddr: string;
   source: FlowSource;
   /** SNMP ifIndex of the input and output interfaces, 0 when unknown. */
@@ -61,6 +74,10 @@ export interface DecodedFlow {
   /** ingressVRFID / egressVRFID (IEs 234/235); 0 when absent. */
   inVrf?: number;
   outVrf?: number;
+  /** Cloud flow logs: the interface that logged the flow and what holds it. */
+  cloud?: CloudContext;
+  /** Cloud flow logs: what the cloud did (AWS ACCEPT/REJECT, Azure A/D), an observed fact. */
+  observedAction?: ObservedAction;
   /** Fields without a column: enterprise-specific IEs keyed `<pen>.<id>` or by known name. */
   extra?: Record<string, unknown>;
 }

@@ -11,3 +11,5 @@ export * from "./random.ts";
 export * from "./address-words.ts";
 export * from "./flow-batch.ts";
 export * from "./interface-counters.ts";
+export * from "./cloud.ts";
+export * from "./import-checkpoint.ts";

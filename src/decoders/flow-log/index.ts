@@ -1,0 +1,2 @@
+export * from "./tally.ts";
+export type { EntryDecoder, LineDecoder } from "./types.ts";
