@@ -1,4 +1,10 @@
-import type { Direction, FlowBatch, InterfaceCounters, Tags } from "../core/index.ts";
+import type {
+  Direction,
+  FlowBatch,
+  ImportCheckpoint,
+  InterfaceCounters,
+  Tags,
+} from "../core/index.ts";
 
 /**
  * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
@@ -42,6 +48,16 @@ export const FIXED_DIMENSIONS = [
   "ip.version",
   "src.as",
   "dst.as",
+  "source",
+  "observed.action",
+  "cloud.provider",
+  "cloud.account",
+  "cloud.region",
+  "cloud.zone",
+  "cloud.vpc",
+  "cloud.subnet",
+  "cloud.instance",
+  "cloud.interface",
 ] as const;
 export type FixedDimension = (typeof FIXED_DIMENSIONS)[number];
 export type TagDimension = `src.tag.${string}` | `dst.tag.${string}`;
@@ -126,9 +142,10 @@ export interface FlowStore {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Appends a batch durably: when the promise resolves, the rows are committed. The batch's
-   * network indexes (1-based) refer to `networks`; the caller must not touch the batch until
-   * the promise settles.
+   * Appends a batch durably: when the promise resolves, the rows are committed, together with
+   * the batch's import checkpoints (in the same transaction). The batch's network indexes
+   * (1-based) refer to `networks`; the caller must not touch the batch until the promise
+   * settles. A batch with no rows but checkpoints commits only the checkpoints.
    */
   append(batch: FlowBatch, networks: readonly NetworkRef[]): Promise<void>;
   /** Appends interface counter samples (sFlow), committed when the promise resolves. */
@@ -140,4 +157,6 @@ export interface FlowStore {
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;
   /** First and last stored flow end times, or null when the store is empty. */
   dataRange(): Promise<TimeRange | null>;
+  /** The committed progress of every file ever imported (one per file). */
+  importCheckpoints(): Promise<ImportCheckpoint[]>;
 }

@@ -28,6 +28,16 @@ export const FIXED_DIMENSIONS = [
   "ip.version",
   "src.as",
   "dst.as",
+  "source",
+  "observed.action",
+  "cloud.provider",
+  "cloud.account",
+  "cloud.region",
+  "cloud.zone",
+  "cloud.vpc",
+  "cloud.subnet",
+  "cloud.instance",
+  "cloud.interface",
 ] as const;
 
 export const TAG_DIMENSION = /^(src|dst)\.tag\.[A-Za-z0-9_-]{1,64}$/;

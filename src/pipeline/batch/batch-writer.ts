@@ -66,7 +66,7 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
       clearTimeout(timer);
       timer = undefined;
     }
-    if (open.length === 0) return;
+    if (open.length === 0 && open.checkpoints.length === 0) return;
     if (pending.length >= config.maxPendingBatches) {
       dropped += open.length;
       deps.metrics.recordsDropped.inc({ reason: "queue-full" }, open.length);

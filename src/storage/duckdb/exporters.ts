@@ -1,13 +1,14 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { FlowBatch } from "../../core/index.ts";
-import { EXPORTERS_TABLE } from "./schema.ts";
+import { cloudContextKey, type CloudContext, type FlowBatch } from "../../core/index.ts";
+import { EXPORTER_CLOUD_COLUMNS, EXPORTERS_TABLE } from "./schema.ts";
 
 const TWO_POW_32 = 4294967296;
 
 /**
- * Interns exporters (address and observation domain) into the `exporters` table: flows store
- * the id. A batch holds few distinct exporters and runs of rows from the same datagram, so
- * each row is compared with the previous one first and the map is consulted only on a change.
+ * Interns exporters (address, observation domain and, for cloud flow logs, the cloud context
+ * of the logging interface) into the `exporters` table: flows store the id. A batch holds few
+ * distinct exporters and runs of rows from the same datagram or log file, so each row is
+ * compared with the previous one first and the map is consulted only on a change.
  */
 export interface ExporterRegistry {
   /** The stored id of every row's exporter; inserts new exporters in the open transaction. */
@@ -16,8 +17,12 @@ export interface ExporterRegistry {
   forgetUncommitted(): void;
 }
 
-function keyOf(words: Uint32Array, base: number, domain: number): string {
-  return `${words[base + 3] ?? 0}.${words[base + 2] ?? 0}.${words[base + 1] ?? 0}.${words[base] ?? 0}/${domain}`;
+function keyOf(words: Uint32Array, base: number, domain: number, cloud: string): string {
+  return `${words[base + 3] ?? 0}.${words[base + 2] ?? 0}.${words[base + 1] ?? 0}.${words[base] ?? 0}/${domain}${cloud}`;
+}
+
+function cloudKeyOf(context: CloudContext | undefined): string {
+  return context === undefined ? "" : `/${cloudContextKey(context)}`;
 }
 
 export async function createExporterRegistry(
@@ -25,10 +30,10 @@ export async function createExporterRegistry(
 ): Promise<ExporterRegistry> {
   const known = new Map<string, number>();
   const reader = await connection.runAndReadAll(
-    `SELECT id, address_hi, address_lo, observation_domain FROM ${EXPORTERS_TABLE}`,
+    `SELECT id, address_hi, address_lo, observation_domain, ${EXPORTER_CLOUD_COLUMNS.map(([name]) => name).join(", ")} FROM ${EXPORTERS_TABLE}`,
   );
   let nextId = 1;
-  for (const [id, hi, lo, domain] of reader.getRows()) {
+  for (const [id, hi, lo, domain, provider, ...cloud] of reader.getRows()) {
     const high = hi as bigint;
     const low = lo as bigint;
     const words = new Uint32Array([
@@ -37,7 +42,16 @@ export async function createExporterRegistry(
       Number(high & 0xffffffffn),
       Number(high >> 32n),
     ]);
-    known.set(keyOf(words, 0, Number(domain)), Number(id));
+    const context =
+      provider === null || provider === ""
+        ? undefined
+        : (Object.fromEntries(
+            EXPORTER_CLOUD_COLUMNS.map(([, field], index) => [
+              field,
+              index === 0 ? provider : String(cloud[index - 1] ?? ""),
+            ]),
+          ) as unknown as CloudContext);
+    known.set(keyOf(words, 0, Number(domain), cloudKeyOf(context)), Number(id));
     nextId = Math.max(nextId, Number(id) + 1);
   }
   let committedNextId = nextId;
@@ -49,7 +63,9 @@ export async function createExporterRegistry(
       if (ids.length < batch.length) ids = new Uint32Array(batch.capacity);
       const words = batch.exporter;
       const domains = batch.observationDomain;
+      const clouds = batch.cloud;
       let lastId = 0;
+      let lastCloud = -1;
       let lastW0 = -1;
       let lastW1 = -1;
       let lastW2 = -1;
@@ -62,24 +78,33 @@ export async function createExporterRegistry(
         const w2 = words[base + 2] ?? 0;
         const w3 = words[base + 3] ?? 0;
         const domain = domains[row] ?? 0;
+        const cloud = clouds[row] ?? 0;
         if (
+          cloud !== lastCloud ||
           w0 !== lastW0 ||
           w1 !== lastW1 ||
           w2 !== lastW2 ||
           w3 !== lastW3 ||
           domain !== lastDomain
         ) {
-          const key = keyOf(words, base, domain);
+          const context = cloud === 0 ? undefined : batch.clouds[cloud - 1];
+          const key = keyOf(words, base, domain, cloudKeyOf(context));
           let id = known.get(key);
           if (id === undefined) {
             id = nextId++;
+            const cloudValues: Record<string, string> = {};
+            for (const [name, field] of EXPORTER_CLOUD_COLUMNS) {
+              cloudValues[name] = context?.[field] ?? "";
+            }
             await connection.run(
-              `INSERT INTO ${EXPORTERS_TABLE} VALUES ($id::UINTEGER, $hi::UBIGINT, $lo::UBIGINT, $domain::UINTEGER)`,
+              `INSERT INTO ${EXPORTERS_TABLE} (id, address_hi, address_lo, observation_domain, ${EXPORTER_CLOUD_COLUMNS.map(([name]) => name).join(", ")})
+               VALUES ($id::UINTEGER, $hi::UBIGINT, $lo::UBIGINT, $domain::UINTEGER, ${EXPORTER_CLOUD_COLUMNS.map(([name]) => `$${name}`).join(", ")})`,
               {
                 id,
                 hi: BigInt(w3) * BigInt(TWO_POW_32) + BigInt(w2),
                 lo: BigInt(w1) * BigInt(TWO_POW_32) + BigInt(w0),
                 domain,
+                ...cloudValues,
               },
             );
             known.set(key, id);
@@ -91,6 +116,7 @@ export async function createExporterRegistry(
           lastW2 = w2;
           lastW3 = w3;
           lastDomain = domain;
+          lastCloud = cloud;
         }
         ids[row] = lastId;
       }

@@ -55,6 +55,18 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   "ip.version": { sql: `CASE WHEN ${isIpv4Sql("src_addr")} THEN 4 ELSE 6 END` },
   "src.as": { sql: "src_as" },
   "dst.as": { sql: "dst_as" },
+  source: { sql: "source" },
+  "observed.action": {
+    sql: "CASE observed_action WHEN 1 THEN 'accept' WHEN 2 THEN 'reject' ELSE '' END",
+  },
+  "cloud.provider": { sql: "coalesce(e.cloud_provider, '')", join: "exporter" },
+  "cloud.account": { sql: "coalesce(e.cloud_account, '')", join: "exporter" },
+  "cloud.region": { sql: "coalesce(e.cloud_region, '')", join: "exporter" },
+  "cloud.zone": { sql: "coalesce(e.cloud_zone, '')", join: "exporter" },
+  "cloud.vpc": { sql: "coalesce(e.cloud_vpc, '')", join: "exporter" },
+  "cloud.subnet": { sql: "coalesce(e.cloud_subnet, '')", join: "exporter" },
+  "cloud.instance": { sql: "coalesce(e.cloud_instance, '')", join: "exporter" },
+  "cloud.interface": { sql: "coalesce(e.cloud_interface, '')", join: "exporter" },
 };
 
 const METRIC_SQL: Readonly<Record<Metric, string>> = {

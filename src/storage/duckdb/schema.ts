@@ -27,7 +27,7 @@ import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../c
 export const FLOWS_TABLE = "flows";
 
 /** Bumped by each migration; a file written by a newer version is refused. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -138,7 +138,7 @@ function col(name: string, type: string, kind: FlowColumnKind, field: string): F
  *   exporters, go into `extra` (JSON text) with enterprise-specific fields; NULL otherwise.
  * - The receive time is not stored (it is a collector metric, not a fact of the flow).
  */
-export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
+const FLOW_COLUMN_SPECS_V2: readonly FlowColumnSpec[] = [
   col("start_ms", "BIGINT NOT NULL", "ms", "startMs"),
   col("end_ms", "BIGINT NOT NULL", "ms", "endMs"),
   col("exporter_id", "UINTEGER NOT NULL", "exporter", "exporter"),
@@ -182,8 +182,54 @@ export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
   col("extra", "VARCHAR", "json", "extra"),
 ];
 
+/**
+ * Schema 3 layout: schema 2 plus `observed_action` (cloud flow logs: what the cloud did, the
+ * index into core's OBSERVED_ACTIONS, 0 = not stated). Added by ALTER TABLE, hence last and
+ * nullable (DuckDB adds columns without constraints); the writer always fills it. The cloud
+ * context of a flow (provider, account, region, zone, VPC, subnet, instance, interface) is a
+ * property of its observation point, so it lives in `exporters`, not in a column per flow.
+ */
+export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
+  ...FLOW_COLUMN_SPECS_V2,
+  col("observed_action", "UTINYINT", "u8", "observedAction"),
+];
+
+const FLOW_COLUMNS_V2_SQL: readonly (readonly [name: string, type: string])[] =
+  FLOW_COLUMN_SPECS_V2.map((spec) => [spec.name, spec.type] as const);
+
 export const FLOW_COLUMNS_SQL: readonly (readonly [name: string, type: string])[] =
   FLOW_COLUMN_SPECS.map((spec) => [spec.name, spec.type] as const);
+
+/** The cloud context columns of `exporters`, in order, and the CloudContext field of each. */
+export const EXPORTER_CLOUD_COLUMNS = [
+  ["cloud_provider", "provider"],
+  ["cloud_account", "account"],
+  ["cloud_region", "region"],
+  ["cloud_zone", "zone"],
+  ["cloud_vpc", "vpc"],
+  ["cloud_subnet", "subnet"],
+  ["cloud_instance", "instance"],
+  ["cloud_interface", "interface"],
+] as const;
+
+/**
+ * Import progress per file (see core's ImportCheckpoint): written in the transaction of the
+ * batch it covers, so a crashed import resumes exactly where its last committed batch ended.
+ */
+export const IMPORTS_TABLE = "imports";
+export const IMPORT_COLUMNS = [
+  ["file_key", "VARCHAR NOT NULL", "fileKey"],
+  ["head_sha256", "VARCHAR NOT NULL", "headSha256"],
+  ["head_bytes", "UBIGINT NOT NULL", "headBytes"],
+  ["size_bytes", "UBIGINT NOT NULL", "sizeBytes"],
+  ["mtime_ms", "DOUBLE NOT NULL", "mtimeMs"],
+  ["format", "VARCHAR NOT NULL", "format"],
+  ["offset_bytes", "UBIGINT NOT NULL", "offsetBytes"],
+  ["skip_rows", "UBIGINT NOT NULL", "skipRows"],
+  ["line", "UBIGINT NOT NULL", "line"],
+  ["records", "UBIGINT NOT NULL", "records"],
+  ["complete", "BOOLEAN NOT NULL", "complete"],
+] as const;
 
 /** sFlow counter samples (generic interface counters), for reconciling flows with interfaces. */
 export const INTERFACE_COUNTERS_TABLE = "interface_counters";
@@ -264,7 +310,7 @@ export const MIGRATIONS: readonly Migration[] = [
            SELECT src_network AS name, src_tags AS tags FROM ${FLOWS_TABLE} WHERE src_network IS NOT NULL
            UNION SELECT dst_network, dst_tags FROM ${FLOWS_TABLE} WHERE dst_network IS NOT NULL)`,
       `ALTER TABLE ${FLOWS_TABLE} RENAME TO flows_v1`,
-      `CREATE TABLE ${FLOWS_TABLE} (${FLOW_COLUMNS_SQL.map(([name, type]) => `${name} ${type}`).join(", ")})`,
+      `CREATE TABLE ${FLOWS_TABLE} (${FLOW_COLUMNS_V2_SQL.map(([name, type]) => `${name} ${type}`).join(", ")})`,
       `INSERT INTO ${FLOWS_TABLE} SELECT
          f.start_ms, f.end_ms, e.id, f.source::VARCHAR, f.in_if, f.out_if,
          ${v1AddressHalves("f.src_addr")}, ${v1AddressHalves("f.dst_addr")},
@@ -281,6 +327,17 @@ export const MIGRATIONS: readonly Migration[] = [
        ORDER BY f.end_ms`,
       "DROP TABLE flows_v1",
       `CREATE TABLE ${INTERFACE_COUNTERS_TABLE} (${INTERFACE_COUNTER_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")})`,
+    ],
+  },
+  {
+    version: 3,
+    description: "cloud flow logs: cloud context of exporters, observed action, import progress",
+    statements: [
+      `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN observed_action UTINYINT DEFAULT 0`,
+      ...EXPORTER_CLOUD_COLUMNS.map(
+        ([name]) => `ALTER TABLE ${EXPORTERS_TABLE} ADD COLUMN ${name} VARCHAR DEFAULT ''`,
+      ),
+      `CREATE TABLE ${IMPORTS_TABLE} (${IMPORT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")})`,
     ],
   },
 ];

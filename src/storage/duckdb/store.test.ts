@@ -546,3 +546,121 @@ function holdFile(filePath: string): Promise<ChildProcess> {
     });
   });
 }
+
+describe("duckdb store: cloud flow logs and import progress", () => {
+  const cloudA = {
+    provider: "aws",
+    account: "123456789012",
+    region: "eu-west-1",
+    zone: "euw1-az1",
+    vpc: "vpc-1",
+    subnet: "subnet-1",
+    instance: "i-1",
+    interface: "eni-1",
+  } as const;
+  const cloudB = { ...cloudA, provider: "gcp", account: "proj", interface: "" } as const;
+
+  function cloudBatch(): FlowBatch {
+    const batch = new FlowBatch(4);
+    const base = generate(4);
+    base.forEach((record, index) => {
+      const row = batch.appendDecoded({
+        ...record,
+        exporterAddr: "::",
+        source: index < 2 ? "aws-vpc" : "gcp-vpc",
+        cloud: index < 2 ? { ...cloudA } : { ...cloudB },
+        observedAction: index === 1 ? "reject" : "accept",
+      });
+      batch.bytes[row] = 1000 * (index + 1);
+      batch.packets[row] = index + 1;
+    });
+    return batch;
+  }
+
+  it("groups by cloud context, source and observed action", async () => {
+    const store = await openStore();
+    await store.append(cloudBatch(), []);
+    const range = { fromMs: 0, toMs: T0 * 2 };
+    const byProvider = await store.top({ range, by: "cloud.provider", metric: "bytes", limit: 5 });
+    expect(byProvider.rows.map((row) => [row.key, row.bytes])).toEqual([
+      ["gcp", 7000],
+      ["aws", 3000],
+    ]);
+    const byAction = await store.top({ range, by: "observed.action", metric: "flows", limit: 5 });
+    expect(byAction.rows.map((row) => [row.key, row.flows])).toEqual([
+      ["accept", 3],
+      ["reject", 1],
+    ]);
+    const bySource = await store.top({ range, by: "source", metric: "flows", limit: 5 });
+    expect(bySource.rows.map((row) => row.key).sort()).toEqual(["aws-vpc", "gcp-vpc"]);
+    const byInterface = await store.top({
+      range,
+      by: "cloud.interface",
+      metric: "bytes",
+      limit: 5,
+    });
+    expect(byInterface.rows.map((row) => [row.key, row.bytes])).toEqual([
+      ["", 7000],
+      ["eni-1", 3000],
+    ]);
+  });
+
+  it("commits import checkpoints with their batch, and alone", async () => {
+    const filePath = newPath();
+    const store = await openStore(filePath);
+    const checkpoint = {
+      fileKey: "/logs/a.log",
+      headSha256: "ab".repeat(32),
+      headBytes: 4096,
+      sizeBytes: 10_000,
+      mtimeMs: 1.5,
+      format: "aws-vpc",
+      offsetBytes: 5000,
+      skipRows: 0,
+      line: 40,
+      records: 4,
+      complete: false,
+    };
+    const batch = cloudBatch();
+    batch.addCheckpoint(checkpoint);
+    await store.append(batch, []);
+    const only = new FlowBatch(1);
+    only.addCheckpoint({ ...checkpoint, offsetBytes: 10_000, line: 80, complete: true });
+    only.addCheckpoint({ ...checkpoint, fileKey: "/logs/b.log", records: 0 });
+    await store.append(only, []);
+    await store.stop();
+    stores.splice(stores.indexOf(store), 1);
+    const reopened = await openStore(filePath);
+    expect(await reopened.countFlows()).toBe(4);
+    const saved = (await reopened.importCheckpoints()).sort((a, b) =>
+      a.fileKey.localeCompare(b.fileKey),
+    );
+    expect(saved).toEqual([
+      { ...checkpoint, offsetBytes: 10_000, line: 80, complete: true },
+      { ...checkpoint, fileKey: "/logs/b.log", records: 0 },
+    ]);
+  });
+
+  it("rolls the checkpoint back with a batch that fails", async () => {
+    const store = await openStore();
+    const batch = cloudBatch();
+    batch.addCheckpoint({
+      fileKey: "/logs/c.log",
+      headSha256: "",
+      headBytes: 0,
+      sizeBytes: 1,
+      mtimeMs: 0,
+      format: "aws-vpc",
+      offsetBytes: 1,
+      skipRows: 0,
+      line: 2,
+      records: 4,
+      complete: true,
+    });
+    // A byte count beyond UBIGINT's range cannot be stored: the whole transaction fails.
+    batch.bytes[2] = -1;
+    await expect(store.append(batch, [])).rejects.toThrow(AppError);
+    expect(await store.importCheckpoints()).toEqual([]);
+    expect(await store.countFlows()).toBe(0);
+  });
+});

@@ -6,7 +6,13 @@ import {
   type DuckDBEnumType,
   type DuckDBType,
 } from "@duckdb/node-api";
-import { AppError, isAppError, type FlowBatch, type InterfaceCounters } from "../../core/index.ts";
+import {
+  AppError,
+  isAppError,
+  type FlowBatch,
+  type ImportCheckpoint,
+  type InterfaceCounters,
+} from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type {
   FlowStore,
@@ -20,6 +26,7 @@ import type {
   NetworkRef,
 } from "../store.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
+import { readCheckpoints, writeCheckpoints } from "./imports.ts";
 import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
 import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
@@ -257,25 +264,28 @@ export function createDuckDbStore(
     if (config.readOnly) {
       throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is open read-only`);
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0 && batch.checkpoints.length === 0) return;
     await connection.run("BEGIN TRANSACTION");
     try {
-      const networkIds = await (networks as NetworkRegistry).ids(refs);
-      const exporterIds = await (exporters as ExporterRegistry).idsOf(batch);
-      const appender = await connection.createAppender(FLOWS_TABLE);
-      try {
-        writeBatch(appender, columnTypes, enumTables, batch, networkIds, exporterIds);
-      } catch (error) {
-        // Drop what the appender still buffers; what it already flushed goes with the rollback.
+      if (batch.length > 0) {
+        const networkIds = await (networks as NetworkRegistry).ids(refs);
+        const exporterIds = await (exporters as ExporterRegistry).idsOf(batch);
+        const appender = await connection.createAppender(FLOWS_TABLE);
         try {
-          appender.clear();
-          appender.closeSync();
-        } catch {
-          // The first error is the one worth reporting; this one would only hide it.
+          writeBatch(appender, columnTypes, enumTables, batch, networkIds, exporterIds);
+        } catch (error) {
+          // Drop what the appender still buffers; what it already flushed goes with the rollback.
+          try {
+            appender.clear();
+            appender.closeSync();
+          } catch {
+            // The first error is the one worth reporting; this one would only hide it.
+          }
+          throw error;
         }
-        throw error;
+        appender.closeSync();
       }
-      appender.closeSync();
+      await writeCheckpoints(connection, batch.checkpoints);
       await connection.run("COMMIT");
       networks?.commit();
       exporters?.commit();
@@ -399,6 +409,7 @@ export function createDuckDbStore(
     timeseries: (query: TimeseriesQuery): Promise<TimeseriesResult> =>
       withQueryConnection((connection) => queryTimeseries(connection, query)),
     dataRange: (): Promise<TimeRange | null> => withQueryConnection(queryDataRange),
+    importCheckpoints: (): Promise<ImportCheckpoint[]> => withQueryConnection(readCheckpoints),
     countFlows: () =>
       withQueryConnection(async (connection) => {
         const reader = await connection.runAndReadAll(

@@ -4,7 +4,15 @@ import type { NetworkRef, SummaryQuery, TimeseriesQuery, TopQuery } from "../sto
 
 /** A store call sent to the store thread. */
 export type StoreRequest = { id: number } & (
-  | { op: "start" | "stop" | "countFlows" | "countInterfaceCounters" | "dataRange" }
+  | {
+      op:
+        | "start"
+        | "stop"
+        | "countFlows"
+        | "countInterfaceCounters"
+        | "dataRange"
+        | "importCheckpoints";
+    }
   | { op: "append"; batch: FlowBatchColumns; newNetworks: NetworkRef[] }
   | { op: "appendCounters"; counters: InterfaceCounters[] }
   | { op: "summary"; query: SummaryQuery }

@@ -1,7 +1,12 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { AppError, type FlowBatch, type InterfaceCounters } from "../../core/index.ts";
+import {
+  AppError,
+  type FlowBatch,
+  type ImportCheckpoint,
+  type InterfaceCounters,
+} from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type {
   NetworkRef,
@@ -166,5 +171,6 @@ export function createDuckDbWorkerStore(
     top: (query) => call<TopResult>({ op: "top", query }),
     timeseries: (query) => call<TimeseriesResult>({ op: "timeseries", query }),
     dataRange: () => call<TimeRange | null>({ op: "dataRange" }),
+    importCheckpoints: () => call<ImportCheckpoint[]>({ op: "importCheckpoints" }),
   };
 }

@@ -28,6 +28,16 @@ const DIMENSION_LABELS: Readonly<Record<(typeof FIXED_DIMENSIONS)[number], strin
   "ip.version": "IP version",
   "src.as": "Source AS",
   "dst.as": "Destination AS",
+  source: "Source protocol or log",
+  "observed.action": "Cloud action (accept/reject)",
+  "cloud.provider": "Cloud provider",
+  "cloud.account": "Cloud account / project / subscription",
+  "cloud.region": "Cloud region",
+  "cloud.zone": "Cloud zone",
+  "cloud.vpc": "VPC / VNet",
+  "cloud.subnet": "Subnet",
+  "cloud.instance": "Instance",
+  "cloud.interface": "Cloud interface",
 };
 
 const TAG_OPTION = "tag";
