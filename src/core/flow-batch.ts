@@ -19,7 +19,6 @@ import {
   cloudContextKey,
   OBSERVED_ACTIONS,
   type CloudContext,
-  type ObservedAction,
 } from "./cloud.ts";
 import type { ImportCheckpoint } from "./import-checkpoint.ts";
 
@@ -435,7 +434,7 @@ export class FlowBatch {
     const cloud = this.clouds[(this.cloud[row] ?? 0) - 1];
     if (cloud !== undefined) flow.cloud = { ...cloud };
     const action = OBSERVED_ACTIONS[this.observedAction[row] ?? 0];
-    if (action !== undefined && action !== "") flow.observedAction = action as ObservedAction;
+    if (action !== undefined && action !== "") flow.observedAction = action;
     const extra = this.extra[row];
     if (extra !== undefined) flow.extra = JSON.parse(extra) as Record<string, unknown>;
     return flow;
