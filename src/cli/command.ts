@@ -35,7 +35,16 @@ export type Command =
       flowsPerSecond: number;
       seed: number;
     }
-  | { kind: "import"; global: GlobalOptions; files: string[]; progress: boolean }
+  | {
+      kind: "import";
+      global: GlobalOptions;
+      files: string[];
+      progress: boolean;
+      follow: boolean;
+      /** One of decoders' FILE_FORMATS; undefined: recognised per file. */
+      format?: string;
+      awsLogFormat?: string;
+    }
   | { kind: "summary"; global: GlobalOptions; query: QueryOptions }
   | {
       kind: "top";

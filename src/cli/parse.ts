@@ -1,5 +1,6 @@
 import { Command as Program, CommanderError, InvalidArgumentError, Option } from "commander";
 import { AppError } from "../core/index.ts";
+import { FILE_FORMATS } from "../decoders/index.ts";
 import type { Command, GlobalOptions, OutputFormat, QueryOptions } from "./command.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
@@ -120,13 +121,37 @@ export function parseCommandLine(
   program
     .command("import")
     .description(
-      "decode NetFlow export datagrams found in pcap/pcapng files (any UDP port) and store them",
+      "store flows from AWS VPC / GCP VPC / Azure NSG and VNet flow logs (plain or gzip) and from pcap/pcapng captures of NetFlow, IPFIX and sFlow; files, directory trees and globs; a file already imported is skipped, an interrupted import resumes",
     )
-    .argument("<files...>", "capture files")
+    .argument("<paths...>", "files, directories (walked recursively) or quoted globs")
     .option("--no-progress", "no progress bar even on a terminal")
-    .action((files: string[], options: { progress: boolean }) => {
-      parsed = { kind: "import", global: global(), files, progress: options.progress };
-    });
+    .option("--follow", "keep watching the paths for new and growing files (Ctrl-C stops)")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "read every file as this format (default: recognised)",
+      ).choices([...FILE_FORMATS]),
+    )
+    .option(
+      "--aws-log-format <fields>",
+      'AWS LogFormat of headerless AWS lines, e.g. "${version} ${srcaddr} ${dstaddr} …" (overrides sources.awsVpc.logFormat)',
+    )
+    .action(
+      (
+        files: string[],
+        options: { progress: boolean; follow?: boolean; format?: string; awsLogFormat?: string },
+      ) => {
+        parsed = {
+          kind: "import",
+          global: global(),
+          files,
+          progress: options.progress,
+          follow: options.follow === true,
+          ...(options.format === undefined ? {} : { format: options.format }),
+          ...(options.awsLogFormat === undefined ? {} : { awsLogFormat: options.awsLogFormat }),
+        };
+      },
+    );
 
   const addQueryOptions = (command: Program): Program =>
     command

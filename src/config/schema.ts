@@ -86,11 +86,23 @@ export const SflowSourceSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+export const AwsVpcSourceSchema = Type.Object(
+  {
+    logFormat: Type.String({
+      default: "",
+      description:
+        'AWS VPC Flow Logs format for logs without a header line (CloudWatch Logs deliveries of a custom format), as the flow log\'s LogFormat: "${version} ${account-id} ${interface-id} …". Empty: files name their fields in their header; headerless lines must be the default v2 format.',
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
 export const SourcesSchema = Type.Object(
   {
     netflow: NetflowSourceSchema,
     ipfix: IpfixSourceSchema,
     sflow: SflowSourceSchema,
+    awsVpc: AwsVpcSourceSchema,
     samplingRates: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 4294967295 }), {
       default: {},
       description:

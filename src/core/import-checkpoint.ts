@@ -4,9 +4,9 @@
  * imported is not stored twice.
  *
  * Position: `offsetBytes` is where the next unit (a line, or a JSON value) starts in the
- * file's decoded (decompressed) byte stream; `skipRows` rows of that unit are already stored
- * (a unit larger than a batch is split over batches). `line` is the 1-based number of the line
- * at `offsetBytes`, so problem reports keep their line numbers after a resume.
+ * file's decoded (decompressed) byte stream. A unit never straddles two batches (a batch may
+ * grow past its nominal size to finish one), so every row before the offset is stored and none
+ * after it. `line` is the 1-based number of the line at `offsetBytes`.
  */
 export interface ImportCheckpoint {
   /** Identity of the file: its resolved path. */
@@ -21,7 +21,6 @@ export interface ImportCheckpoint {
   /** Format the file was read as (e.g. `aws-vpc`), for `tollgate import` summaries. */
   format: string;
   offsetBytes: number;
-  skipRows: number;
   line: number;
   /** Rows stored from this file so far, this checkpoint's batch included. */
   records: number;

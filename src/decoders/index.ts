@@ -14,3 +14,7 @@ export type { TemplateSnapshot, ExporterTemplateStats } from "./template/index.t
 export type { SflowAgentStats } from "./sflow/index.ts";
 export type { DatagramContext, DecodeOutput } from "./output.ts";
 export { createIpfixStreamFramer } from "./ipfix/index.ts";
+export * from "./flow-log/index.ts";
+export { createAwsVpcDecoder, parseAwsLogFormat } from "./aws-vpc/index.ts";
+export { createGcpVpcDecoder } from "./gcp-vpc/index.ts";
+export { createAzureFlowDecoder } from "./azure-flow/index.ts";

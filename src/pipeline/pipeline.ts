@@ -1,4 +1,4 @@
-import { textToWords, type DecodeIssue, type InterfaceCounters } from "../core/index.ts";
+import { FlowBatch, textToWords, type DecodeIssue, type InterfaceCounters } from "../core/index.ts";
 import type { DatagramContext, DecodeOutput, FlowDecoder } from "../decoders/index.ts";
 import type { Component, Logger, Metrics } from "../platform/index.ts";
 import type { FlowStore } from "../storage/index.ts";
@@ -36,6 +36,22 @@ export interface ExporterIssues {
 
 export interface Pipeline extends Component {
   ingestDatagram(payload: Uint8Array, exporterAddr: string, receivedMs: number): void;
+  /**
+   * Decodes a datagram for its side effects only (templates, sampling options) and discards
+   * its rows: an import resuming a capture replays the datagrams it already stored.
+   */
+  replayDatagram(payload: Uint8Array, exporterAddr: string, receivedMs: number): void;
+  /**
+   * For sources that decode into the batch themselves (cloud flow-log importers): the batch
+   * rows go to now. Add rows, then call `rowsDecoded` with the length the batch had before.
+   */
+  openBatch(): FlowBatch;
+  /**
+   * Classifies rows `[from, length)` of the open batch and hands it to the store when full. An
+   * importer attaches its checkpoint to the batch before this call: the batch may be sealed
+   * here, and then by age until the next rows arrive.
+   */
+  rowsDecoded(from: number, protocol: string): void;
   /** Waits until everything ingested so far is committed to the store. */
   flush(): Promise<void>;
   stats(): PipelineStats;
@@ -61,6 +77,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
   const exporterWords = new Map<string, Uint32Array>();
   const issues: DecodeIssue[] = [];
   const counters: InterfaceCounters[] = [];
+  const replay = new FlowBatch(64);
   let datagrams = 0;
   let records = 0;
   let issueCount = 0;
@@ -131,6 +148,32 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
       records += added;
       deps.metrics.recordsDecoded.inc({ protocol }, added);
       deps.classifier.classifyRows(batch, before, batch.length, receivedMs);
+      writer.rowsAdded();
+    },
+    replayDatagram(payload, exporterAddr, receivedMs) {
+      replay.clear();
+      const context: DatagramContext = {
+        exporterAddr,
+        exporterWords: wordsOf(exporterAddr),
+        receivedMs,
+      };
+      try {
+        deps.decoder.decode(payload, context, { flows: replay, counters: [], issues: [] });
+      } catch {
+        // Counted when the datagram was first ingested.
+      }
+      replay.clear();
+    },
+    openBatch: () => writer.openBatch(),
+    rowsDecoded(from, protocol) {
+      const batch = writer.openBatch();
+      const added = batch.length - from;
+      if (added > 0) {
+        records += added;
+        deps.metrics.recordsDecoded.inc({ protocol }, added);
+        // The receive time of an imported record is when the importer read it.
+        deps.classifier.classifyRows(batch, from, batch.length, Date.now());
+      }
       writer.rowsAdded();
     },
     flush: () => writer.flush(),

@@ -7,9 +7,11 @@ import {
   type Command,
   type GlobalOptions,
 } from "../cli/index.ts";
+import type { FileFormat } from "../decoders/index.ts";
 import { createLogger } from "../platform/index.ts";
 import { runDemo } from "./demo/send.ts";
-import { runImport } from "./import.ts";
+import { renderImportReport } from "./import/report.ts";
+import { runImport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
 import { startServer } from "./serve.ts";
 import { version } from "./version.ts";
@@ -94,18 +96,34 @@ async function run(command: Command, io: Io): Promise<number> {
     }
     case "import": {
       const { config } = loadConfig(overridesOf(command.global));
-      const report = await runImport(config, command.files, {
-        progress: command.progress,
-        stderr: io.stderr,
-        logger: createLogger({ level: "warn" }),
-      });
-      const issues = Object.entries({ ...report.captureIssuesByCode, ...report.issuesByCode })
-        .map(([code, count]) => `${code}: ${count}`)
-        .join(", ");
-      io.out(
-        `imported ${report.files} file(s): ${report.datagrams} datagrams, ${report.records} flow records, ${report.stored} stored${issues === "" ? "" : `; issues: ${issues}`}`,
-      );
-      return 0;
+      const controller = new AbortController();
+      // Ctrl-C stops at the next chunk; what is stored so far stays, and the next run resumes.
+      const onSignal = () => {
+        controller.abort();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      let report;
+      try {
+        report = await runImport(config, command.files, {
+          progress: command.progress,
+          stderr: io.stderr,
+          logger: createLogger({ level: "warn" }),
+          follow: command.follow,
+          signal: controller.signal,
+          ...(command.format === undefined ? {} : { format: command.format as FileFormat }),
+          ...(command.awsLogFormat === undefined ? {} : { awsLogFormat: command.awsLogFormat }),
+        });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      for (const line of renderImportReport(report)) io.out(line);
+      const refused = report.files.filter((file) => file.named && file.status === "not-flow-log");
+      for (const file of refused) {
+        io.err(`tollgate: ${file.path} is not a flow log or a capture: ${file.detail}`);
+      }
+      return refused.length > 0 ? 2 : 0;
     }
     case "summary": {
       const { config } = loadConfig(overridesOf(command.global));

@@ -303,11 +303,12 @@ describe("import", () => {
     expect(totals.total.bytes).toBe(tsharkBytes);
   });
 
-  it("says when a file is not a capture", async () => {
+  it("says when a file is neither a flow log nor a capture, and why", async () => {
     const notPcap = path.join(scratch, "notes.txt");
     writeFileSync(notPcap, "hello, this is not a pcap\n");
     const result = await runCli(["import", notPcap, "--data-dir", path.join(scratch, "import2")]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("is not a pcap or pcapng capture");
+    expect(result.stderr).toContain("notes.txt is not a flow log or a capture");
+    expect(result.stderr).toContain('"hello, this is not a pcap"');
   });
 });

@@ -225,7 +225,6 @@ export const IMPORT_COLUMNS = [
   ["mtime_ms", "DOUBLE NOT NULL", "mtimeMs"],
   ["format", "VARCHAR NOT NULL", "format"],
   ["offset_bytes", "UBIGINT NOT NULL", "offsetBytes"],
-  ["skip_rows", "UBIGINT NOT NULL", "skipRows"],
   ["line", "UBIGINT NOT NULL", "line"],
   ["records", "UBIGINT NOT NULL", "records"],
   ["complete", "BOOLEAN NOT NULL", "complete"],
