@@ -2,7 +2,7 @@ import type { CloudContext, FlowBatch } from "../../core/index.ts";
 import { noteSkip } from "../flow-log/index.ts";
 import type { EntryDecoder, FlowLogTally, LineDecoder } from "../flow-log/index.ts";
 import { azurePlaceOf, parseAzureResourceId } from "./resource-id.ts";
-import { appendAzureTupleRows } from "./rows.ts";
+import { appendAzureTupleRows, createAzureExtraCache } from "./rows.ts";
 import { createAzureTuple, parseAzureTuple } from "./tuple.ts";
 
 /**
@@ -72,6 +72,7 @@ function kindOf(value: unknown): string {
 
 export function createAzureFlowDecoder(): AzureFlowDecoder {
   const tuple = createAzureTuple();
+  const extraCache = createAzureExtraCache();
   const contexts = new Map<string, CloudContext>();
   const textDecoder = new TextDecoder();
   /** Raw tuple lines say nothing of where they were logged. */
@@ -138,7 +139,7 @@ export function createAzureFlowDecoder(): AzureFlowDecoder {
         noteSkip(tally, problem.code, line, `${path}[${index}]: ${problem.detail}`);
         continue;
       }
-      appendAzureTupleRows(batch, tuple, cloudIndex, fixedJson, tally);
+      appendAzureTupleRows(extraCache, batch, tuple, cloudIndex, fixedJson, tally);
     }
   }
 
@@ -308,7 +309,7 @@ export function createAzureFlowDecoder(): AzureFlowDecoder {
         noteSkip(tally, problem.code, line, problem.detail);
         return;
       }
-      appendAzureTupleRows(batch, tuple, batch.internCloud(lineContext), "", tally);
+      appendAzureTupleRows(extraCache, batch, tuple, batch.internCloud(lineContext), "", tally);
     },
   };
 }

@@ -6,11 +6,40 @@ import type { AzureTuple } from "./tuple.ts";
 const AZURE_SOURCE = flowSourceIndex("azure-flow");
 
 /**
+ * The finished `extra` texts of the current group, by tuple state, encryption and direction.
+ * Rows of one rule group differ only in those, so they share a few strings instead of each
+ * building its own: building one per row made the garbage collector the largest cost of
+ * decoding (about half the profile, 200,000 VNet tuples, Node 20.20).
+ */
+export interface AzureExtraCache {
+  fixedJson: string;
+  texts: Map<string, string | undefined>;
+}
+
+export function createAzureExtraCache(): AzureExtraCache {
+  return { fixedJson: "", texts: new Map() };
+}
+
+/** Different encryption statuses kept per group; the documented ones are eight. */
+const MAX_CACHED_TEXTS = 64;
+
+/**
  * The row's `extra` JSON: the fixed fields of its group (`fixedJson`, object members without
  * braces, "" for none), then the tuple's state and encryption, then `"reverse":true` on the
  * destination→source row. Undefined when there is nothing to keep.
  */
-function extraJson(fixedJson: string, tuple: AzureTuple, reverse: boolean): string | undefined {
+function extraJson(
+  cache: AzureExtraCache,
+  fixedJson: string,
+  tuple: AzureTuple,
+  reverse: boolean,
+): string | undefined {
+  if (cache.fixedJson !== fixedJson || cache.texts.size >= MAX_CACHED_TEXTS) {
+    cache.fixedJson = fixedJson;
+    cache.texts.clear();
+  }
+  const key = reverse ? `${tuple.state}${tuple.encryption}/r` : `${tuple.state}${tuple.encryption}`;
+  if (cache.texts.has(key)) return cache.texts.get(key);
   let body = fixedJson;
   // The state is one validated letter: no escaping needed.
   if (tuple.state !== "") body += `${body === "" ? "" : ","}"state":"${tuple.state}"`;
@@ -18,10 +47,13 @@ function extraJson(fixedJson: string, tuple: AzureTuple, reverse: boolean): stri
     body += `${body === "" ? "" : ","}"encryption":${JSON.stringify(tuple.encryption)}`;
   }
   if (reverse) body += `${body === "" ? "" : ","}"reverse":true`;
-  return body === "" ? undefined : `{${body}}`;
+  const text = body === "" ? undefined : `{${body}}`;
+  cache.texts.set(key, text);
+  return text;
 }
 
 function appendRow(
+  cache: AzureExtraCache,
   batch: FlowBatch,
   tuple: AzureTuple,
   cloudIndex: number,
@@ -57,7 +89,7 @@ function appendRow(
   batch.samplingRateKnown[row] = 1;
   batch.cloud[row] = cloudIndex;
   batch.observedAction[row] = tuple.action;
-  const extra = extraJson(fixedJson, tuple, reverse);
+  const extra = extraJson(cache, fixedJson, tuple, reverse);
   if (extra !== undefined) batch.setExtraJson(row, extra);
 }
 
@@ -69,18 +101,19 @@ function appendRow(
  * NetFlow exporter would have sent them. Returns the rows added.
  */
 export function appendAzureTupleRows(
+  cache: AzureExtraCache,
   batch: FlowBatch,
   tuple: AzureTuple,
   cloudIndex: number,
   fixedJson: string,
   tally: FlowLogTally,
 ): number {
-  appendRow(batch, tuple, cloudIndex, fixedJson, false);
+  appendRow(cache, batch, tuple, cloudIndex, fixedJson, false);
   if (tuple.packetsDstToSrc === 0 && tuple.bytesDstToSrc === 0) {
     tally.records += 1;
     return 1;
   }
-  appendRow(batch, tuple, cloudIndex, fixedJson, true);
+  appendRow(cache, batch, tuple, cloudIndex, fixedJson, true);
   tally.records += 2;
   return 2;
 }
