@@ -8,6 +8,78 @@ export const SPACE = 32;
 export const DASH = 45;
 export const CR = 13;
 
+/**
+ * Where the last `scan…` call stopped: the end of the field it read (the next space or the
+ * line's end). The scanners read a field and find its end in one pass over its bytes.
+ */
+export const scanned = { end: 0 };
+
+/** The end of the field starting at `start`: the next space or `end`. */
+export function fieldEndOf(buffer: Uint8Array, start: number, end: number): number {
+  let at = start;
+  while (at < end && buffer[at] !== SPACE) at++;
+  return at;
+}
+
+/**
+ * The unsigned decimal integer of the field starting at `start` (up to the next space or
+ * `end`), or -1 when it is not one or is larger than 2^53 − 1; sets `scanned.end`.
+ */
+export function scanUint(buffer: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let at = start;
+  for (; at < end; at++) {
+    const code = buffer[at] ?? 0;
+    if (code === SPACE) break;
+    const digit = code - 48;
+    if (digit < 0 || digit > 9) {
+      scanned.end = fieldEndOf(buffer, at, end);
+      return -1;
+    }
+    value = value * 10 + digit;
+  }
+  scanned.end = at;
+  if (at === start || at - start > SAFE_DIGITS + 1) return -1;
+  return value <= Number.MAX_SAFE_INTEGER ? value : -1;
+}
+
+/**
+ * The dotted-quad IPv4 address of the field starting at `start` as an unsigned 32-bit number,
+ * or -1 when the field is not one (it may be IPv6); sets `scanned.end`.
+ */
+export function scanIpv4(buffer: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let at = start;
+  for (; at < end; at++) {
+    const code = buffer[at] ?? 0;
+    if (code === SPACE) break;
+    if (code === 46 /* . */) {
+      if (digits === 0 || dots === 3) break;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (code >= 48 && code <= 57 && !(digits > 0 && octet === 0)) {
+      // A leading zero would make "010" octal to inet_aton: not accepted.
+      octet = octet * 10 + (code - 48);
+      digits++;
+      if (octet > 255) break;
+    } else {
+      break;
+    }
+  }
+  if (at < end && buffer[at] !== SPACE) {
+    scanned.end = fieldEndOf(buffer, at, end);
+    return -1;
+  }
+  scanned.end = at;
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
 /** Largest decimal digit count that cannot exceed 2^53 − 1 (9,007,199,254,740,991 has 16). */
 const SAFE_DIGITS = 15;
 

@@ -27,7 +27,8 @@ export class ByteInterner {
       const candidate = this.bytes[index];
       if (candidate?.length !== length) continue;
       let same = true;
-      for (let offset = 0; offset < length; offset++) {
+      // Backwards: IDs of one kind share their prefix ("eni-0", "subnet-0") and differ late.
+      for (let offset = length - 1; offset >= 0; offset--) {
         if (candidate[offset] !== buffer[start + offset]) {
           same = false;
           break;
@@ -63,7 +64,10 @@ export class ByteInterner {
  * ByteInterner, so the last context usually matches by identity without building a key.
  */
 export class ContextTable {
-  private last: CloudContext | undefined;
+  /** Recent contexts, probed by string identity before any key is built. */
+  private readonly recent: CloudContext[] = [];
+  private lastHit = 0;
+  private nextSlot = 0;
   private readonly byKey = new Map<string, CloudContext>();
 
   get(
@@ -75,18 +79,24 @@ export class ContextTable {
     instance: string,
     iface: string,
   ): CloudContext {
-    const last = this.last;
-    if (
-      last !== undefined &&
-      last.interface === iface &&
-      last.account === account &&
-      last.instance === instance &&
-      last.subnet === subnet &&
-      last.vpc === vpc &&
-      last.zone === zone &&
-      last.region === region
-    ) {
-      return last;
+    const recent = this.recent;
+    const count = recent.length;
+    for (let probe = 0; probe < count; probe++) {
+      let index = this.lastHit + probe;
+      if (index >= count) index -= count;
+      const known = recent[index] as CloudContext;
+      if (
+        known.interface === iface &&
+        known.account === account &&
+        known.instance === instance &&
+        known.subnet === subnet &&
+        known.vpc === vpc &&
+        known.zone === zone &&
+        known.region === region
+      ) {
+        this.lastHit = index;
+        return known;
+      }
     }
     const key = `${account}\u0000${region}\u0000${zone}\u0000${vpc}\u0000${subnet}\u0000${instance}\u0000${iface}`;
     let context = this.byKey.get(key);
@@ -95,7 +105,10 @@ export class ContextTable {
       context = { provider: "aws", account, region, zone, vpc, subnet, instance, interface: iface };
       this.byKey.set(key, context);
     }
-    this.last = context;
+    const slot = count < RECENT_VALUES ? count : this.nextSlot;
+    recent[slot] = context;
+    this.nextSlot = (slot + 1) % RECENT_VALUES;
+    this.lastHit = slot;
     return context;
   }
 }

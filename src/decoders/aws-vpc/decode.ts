@@ -19,8 +19,10 @@ import {
   DASH,
   isJsonInteger,
   jsonStringOf,
-  parseIpv4Bytes,
-  parseUint,
+  fieldEndOf,
+  scanIpv4,
+  scanned,
+  scanUint,
   preview,
   SPACE,
 } from "./bytes.ts";
@@ -262,156 +264,174 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
     let field = 0;
     let at = lineStart;
     while (at < lineEnd) {
-      let fieldEnd = at;
-      while (fieldEnd < lineEnd && buffer[fieldEnd] !== SPACE) fieldEnd++;
-      if (field < fieldCount && badField === -1) {
+      let fieldEnd: number;
+      if (field >= fieldCount || badField !== -1) {
+        // Past the format or after a bad field: only counted, for the field-count check.
+        fieldEnd = fieldEndOf(buffer, at, lineEnd);
+      } else if (buffer[at] === DASH && (at + 1 === lineEnd || buffer[at + 1] === SPACE)) {
         // "-": the field does not apply to this record or could not be computed.
-        if (fieldEnd - at !== 1 || buffer[at] !== DASH) {
-          let ok = true;
-          const kind = kinds[field] as number;
-          switch (kind) {
-            case KIND.ignore:
-              break;
-            case KIND.account:
-            case KIND.region:
-            case KIND.zone:
-            case KIND.vpc:
-            case KIND.subnet:
-            case KIND.instance:
-            case KIND.interface: {
-              const slot = kind - KIND.account;
-              slots[slot] = (this.interners[slot] as ByteInterner).intern(buffer, at, fieldEnd);
-              break;
-            }
-            case KIND.srcAddr: {
-              const version = readAddress(buffer, at, fieldEnd, batch.srcAddr, row);
-              ok = version !== 0;
-              haveSrc = ok;
-              if (ipVersion === 0) ipVersion = version;
-              break;
-            }
-            case KIND.dstAddr: {
-              const version = readAddress(buffer, at, fieldEnd, batch.dstAddr, row);
-              ok = version !== 0;
-              haveDst = ok;
-              if (ipVersion === 0) ipVersion = version;
-              break;
-            }
-            case KIND.srcPort: {
-              const port = parseUint(buffer, at, fieldEnd);
-              ok = port >= 0 && port <= 0xffff;
-              batch.srcPort[row] = port;
-              break;
-            }
-            case KIND.dstPort: {
-              const port = parseUint(buffer, at, fieldEnd);
-              ok = port >= 0 && port <= 0xffff;
-              batch.dstPort[row] = port;
-              break;
-            }
-            case KIND.protocol: {
-              const protocol = parseUint(buffer, at, fieldEnd);
-              ok = protocol >= 0 && protocol <= 255;
-              batch.protocol[row] = protocol;
-              break;
-            }
-            case KIND.packets: {
-              const packets = parseUint(buffer, at, fieldEnd);
-              ok = packets >= 0;
-              batch.sampledPackets[row] = packets;
-              break;
-            }
-            case KIND.bytes: {
-              const bytes = parseUint(buffer, at, fieldEnd);
-              ok = bytes >= 0;
-              batch.sampledBytes[row] = bytes;
-              break;
-            }
-            case KIND.start:
-              startSeconds = parseUint(buffer, at, fieldEnd);
-              ok = startSeconds >= 0 && startSeconds <= MAX_SECONDS;
-              break;
-            case KIND.end:
-              endSeconds = parseUint(buffer, at, fieldEnd);
-              ok = endSeconds >= 0 && endSeconds <= MAX_SECONDS;
-              break;
-            case KIND.action:
-              if (bytesEqual(buffer, at, fieldEnd, ACCEPT)) {
-                batch.observedAction[row] = OBSERVED_ACTION_ACCEPT;
-              } else if (bytesEqual(buffer, at, fieldEnd, REJECT)) {
-                batch.observedAction[row] = OBSERVED_ACTION_REJECT;
-              } else {
-                ok = false;
+        fieldEnd = at + 1;
+      } else {
+        let ok = true;
+        const kind = kinds[field] as number;
+        // Numbers and IPv4 addresses are read in the same pass that finds the field's end.
+        switch (kind) {
+          case KIND.srcAddr: {
+            const version = scanAddress(buffer, at, lineEnd, batch.srcAddr, row);
+            fieldEnd = scanned.end;
+            ok = version !== 0;
+            haveSrc = ok;
+            if (ipVersion === 0) ipVersion = version;
+            break;
+          }
+          case KIND.dstAddr: {
+            const version = scanAddress(buffer, at, lineEnd, batch.dstAddr, row);
+            fieldEnd = scanned.end;
+            ok = version !== 0;
+            haveDst = ok;
+            if (ipVersion === 0) ipVersion = version;
+            break;
+          }
+          case KIND.srcPort: {
+            const port = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = port >= 0 && port <= 0xffff;
+            batch.srcPort[row] = port;
+            break;
+          }
+          case KIND.dstPort: {
+            const port = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = port >= 0 && port <= 0xffff;
+            batch.dstPort[row] = port;
+            break;
+          }
+          case KIND.protocol: {
+            const protocol = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = protocol >= 0 && protocol <= 255;
+            batch.protocol[row] = protocol;
+            break;
+          }
+          case KIND.packets: {
+            const packets = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = packets >= 0;
+            batch.sampledPackets[row] = packets;
+            break;
+          }
+          case KIND.bytes: {
+            const bytes = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = bytes >= 0;
+            batch.sampledBytes[row] = bytes;
+            break;
+          }
+          case KIND.start:
+            startSeconds = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = startSeconds >= 0 && startSeconds <= MAX_SECONDS;
+            break;
+          case KIND.end:
+            endSeconds = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = endSeconds >= 0 && endSeconds <= MAX_SECONDS;
+            break;
+          case KIND.tcpFlags: {
+            const flags = scanUint(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            ok = flags >= 0 && flags <= 0xffff;
+            batch.tcpFlags[row] = flags;
+            break;
+          }
+          default:
+            fieldEnd = fieldEndOf(buffer, at, lineEnd);
+            switch (kind) {
+              case KIND.account:
+              case KIND.region:
+              case KIND.zone:
+              case KIND.vpc:
+              case KIND.subnet:
+              case KIND.instance:
+              case KIND.interface: {
+                const slot = kind - KIND.account;
+                slots[slot] = (this.interners[slot] as ByteInterner).intern(buffer, at, fieldEnd);
+                break;
               }
-              break;
-            case KIND.logStatus:
-              if (bytesEqual(buffer, at, fieldEnd, OK)) status = STATUS_OK;
-              else if (bytesEqual(buffer, at, fieldEnd, NODATA)) status = STATUS_NODATA;
-              else if (bytesEqual(buffer, at, fieldEnd, SKIPDATA)) status = STATUS_SKIPDATA;
-              else ok = false;
-              break;
-            case KIND.tcpFlags: {
-              const flags = parseUint(buffer, at, fieldEnd);
-              ok = flags >= 0 && flags <= 0xffff;
-              batch.tcpFlags[row] = flags;
-              break;
-            }
-            case KIND.type:
-              // IPv4/IPv6 repeat what the address says; EFA (and anything newer) does not.
-              if (
-                !bytesEqual(buffer, at, fieldEnd, IPV4) &&
-                !bytesEqual(buffer, at, fieldEnd, IPV6)
-              ) {
+              case KIND.action:
+                if (bytesEqual(buffer, at, fieldEnd, ACCEPT)) {
+                  batch.observedAction[row] = OBSERVED_ACTION_ACCEPT;
+                } else if (bytesEqual(buffer, at, fieldEnd, REJECT)) {
+                  batch.observedAction[row] = OBSERVED_ACTION_REJECT;
+                } else {
+                  ok = false;
+                }
+                break;
+              case KIND.logStatus:
+                if (bytesEqual(buffer, at, fieldEnd, OK)) status = STATUS_OK;
+                else if (bytesEqual(buffer, at, fieldEnd, NODATA)) status = STATUS_NODATA;
+                else if (bytesEqual(buffer, at, fieldEnd, SKIPDATA)) status = STATUS_SKIPDATA;
+                else ok = false;
+                break;
+              case KIND.type:
+                // IPv4/IPv6 repeat what the address says; EFA (and anything newer) does not.
+                if (
+                  !bytesEqual(buffer, at, fieldEnd, IPV4) &&
+                  !bytesEqual(buffer, at, fieldEnd, IPV6)
+                ) {
+                  extra +=
+                    (extra === "" ? "{" : ",") +
+                    (format.jsonKeys[field] ?? "") +
+                    jsonStringOf(buffer, at, fieldEnd);
+                }
+                break;
+              case KIND.pktSrcAddr:
+                pktSrcStart = at;
+                pktSrcEnd = fieldEnd;
+                break;
+              case KIND.pktDstAddr:
+                pktDstStart = at;
+                pktDstEnd = fieldEnd;
+                break;
+              case KIND.flowDirection:
+                if (bytesEqual(buffer, at, fieldEnd, INGRESS)) {
+                  batch.flowDirection[row] = FLOW_DIRECTION_INGRESS;
+                } else if (bytesEqual(buffer, at, fieldEnd, EGRESS)) {
+                  batch.flowDirection[row] = FLOW_DIRECTION_EGRESS;
+                } else {
+                  ok = false;
+                }
+                break;
+              case KIND.extraText:
                 extra +=
                   (extra === "" ? "{" : ",") +
                   (format.jsonKeys[field] ?? "") +
                   jsonStringOf(buffer, at, fieldEnd);
-              }
-              break;
-            case KIND.pktSrcAddr:
-              pktSrcStart = at;
-              pktSrcEnd = fieldEnd;
-              break;
-            case KIND.pktDstAddr:
-              pktDstStart = at;
-              pktDstEnd = fieldEnd;
-              break;
-            case KIND.flowDirection:
-              if (bytesEqual(buffer, at, fieldEnd, INGRESS)) {
-                batch.flowDirection[row] = FLOW_DIRECTION_INGRESS;
-              } else if (bytesEqual(buffer, at, fieldEnd, EGRESS)) {
-                batch.flowDirection[row] = FLOW_DIRECTION_EGRESS;
-              } else {
-                ok = false;
-              }
-              break;
-            case KIND.extraText:
-              extra +=
-                (extra === "" ? "{" : ",") +
-                (format.jsonKeys[field] ?? "") +
-                jsonStringOf(buffer, at, fieldEnd);
-              break;
-            default:
-              // Documented integers and unknown fields: a number when the text is one.
-              extra +=
-                (extra === "" ? "{" : ",") +
-                (format.jsonKeys[field] ?? "") +
-                (isJsonInteger(buffer, at, fieldEnd)
-                  ? bytesText(buffer, at, fieldEnd)
-                  : jsonStringOf(buffer, at, fieldEnd));
-          }
-          if (!ok) {
-            badField = field;
-            badStart = at;
-            badEnd = fieldEnd;
-          }
+                break;
+              case KIND.extraNumber:
+              case KIND.extraUnknown:
+                // Documented integers and unknown fields: a number when the text is one.
+                extra +=
+                  (extra === "" ? "{" : ",") +
+                  (format.jsonKeys[field] ?? "") +
+                  (isJsonInteger(buffer, at, fieldEnd)
+                    ? bytesText(buffer, at, fieldEnd)
+                    : jsonStringOf(buffer, at, fieldEnd));
+                break;
+              default:
+              // KIND.ignore: `version`.
+            }
+        }
+        if (!ok) {
+          badField = field;
+          badStart = at;
+          badEnd = fieldEnd;
         }
       }
       field++;
       at = fieldEnd;
       while (at < lineEnd && buffer[at] === SPACE) at++;
     }
-
     if (field !== fieldCount) {
       batch.dropLastRow();
       noteSkip(tally, "field-count", line, `${field} fields, the format has ${fieldCount}`);
@@ -533,7 +553,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
 
   /** Parses a pkt-* address into the scratch words; returns its IP version, 0 when invalid. */
   private readPktAddress(buffer: Uint8Array, start: number, end: number): number {
-    return readAddress(buffer, start, end, this.pktWords, 0);
+    const version = scanAddress(buffer, start, end, this.pktWords, 0);
+    return scanned.end === end ? version : 0;
   }
 }
 
@@ -541,25 +562,26 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
 const MAX_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 /**
- * Parses the address in `[start, end)` into row `row` of `words`; returns 4 or 6, or 0 when it
- * is not an address. IPv4 is read from the bytes; IPv6 (rarer) goes through its text.
+ * Reads the address of the field starting at `start` into row `row` of `words` and sets
+ * `scanned.end`; returns 4 or 6, or 0 when it is not an address. IPv4 is read from the bytes;
+ * IPv6 (rarer) goes through its text.
  */
-function readAddress(
+function scanAddress(
   buffer: Uint8Array,
   start: number,
   end: number,
   words: Uint32Array,
   row: number,
 ): number {
-  const ipv4 = parseIpv4Bytes(buffer, start, end);
+  const ipv4 = scanIpv4(buffer, start, end);
   if (ipv4 >= 0) {
     setIpv4Words(words, row, ipv4);
     return 4;
   }
-  if (end - start < 2 || end - start > 45) return 0;
-  const text = bytesText(buffer, start, end);
-  if (!text.includes(":")) return 0;
-  if (!textToWords(text, words, row)) return 0;
+  const fieldEnd = scanned.end;
+  if (fieldEnd - start < 2 || fieldEnd - start > 45) return 0;
+  const text = bytesText(buffer, start, fieldEnd);
+  if (!text.includes(":") || !textToWords(text, words, row)) return 0;
   // "::ffff:192.0.2.1" is the IPv4 address in mapped form: the row says IPv4, as it stores it.
   return isIpv4Words(words, row) ? 4 : 6;
 }
