@@ -126,6 +126,11 @@ function decodeEntryChecked(entry: unknown): { rows: number; bound: number } {
   expect(tally.units).toBe(1);
   expect(tally.records).toBe(batch.length);
   expect(batch.length).toBeLessThanOrEqual(bound);
+  // Whatever the record's strings held, every row's extra is one JSON object.
+  for (let row = 0; row < batch.length; row++) {
+    const extra = batch.extra[row];
+    if (extra !== undefined) expect(JSON.parse(extra)).toBeTypeOf("object");
+  }
   return { rows: batch.length, bound };
 }
 
@@ -228,9 +233,16 @@ describe("Azure flow decoder: properties", () => {
         fc.boolean(),
         fc.nat(),
         fc.anything({ maxDepth: 3 }),
-        (specs, vnet, pick, replacement) => {
+        // Rule names are free text: quotes, backslashes, lone surrogates.
+        fc.string({ unit: "binary", maxLength: 12 }),
+        (specs, vnet, pick, replacement, rule) => {
           const tuples = specs.map(tupleText);
           const record = vnet ? vnetRecord(tuples) : nsgRecord(tuples);
+          const group = vnet
+            ? (record["flowRecords"] as { flows: { flowGroups: Record<string, unknown>[] }[] })
+                .flows[0]!.flowGroups[0]!
+            : (record["properties"] as { flows: Record<string, unknown>[] }).flows[0]!;
+          group["rule"] = `"\\${rule}`;
           const intact = decodeEntryChecked(structuredClone(record));
           expect(intact.rows).toBeGreaterThanOrEqual(tuples.length);
           const places = slots(record);
