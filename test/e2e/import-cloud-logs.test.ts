@@ -1,0 +1,246 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../helpers/peers.ts";
+import { runCli } from "../helpers/tollgate.ts";
+import {
+  AWS_ALL_FIELDS,
+  awsS3Key,
+  azureBlobPath,
+  writeAwsCloudWatchLog,
+  writeAwsVpcLog,
+  writeAzureNsgLog,
+  writeAzureVnetLog,
+  writeGcpVpcLog,
+  type CloudLogTruth,
+} from "../helpers/cloud-logs.ts";
+
+// `tollgate import` of cloud flow logs as the providers write them (files from the generator
+// in test/helpers/cloud-logs.ts, which returns what it wrote), end to end into DuckDB: totals
+// per provider, skipped lines by reason, exactly once across re-imports, a kill -9 halfway,
+// and `--follow` on a directory being written.
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), "tollgate-import-cloud-"));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface StoredTotals {
+  flows: number;
+  bytes: number;
+  packets: number;
+}
+
+async function storedBySource(dataDir: string): Promise<Record<string, StoredTotals>> {
+  const instance = await DuckDBInstance.create(path.join(dataDir, "flows.duckdb"), {
+    access_mode: "READ_ONLY",
+  });
+  try {
+    const connection = await instance.connect();
+    const rows = (
+      await connection.runAndReadAll(
+        "SELECT source::VARCHAR, count(*)::DOUBLE, sum(bytes)::DOUBLE, sum(packets)::DOUBLE FROM flows GROUP BY ALL",
+      )
+    ).getRows();
+    connection.closeSync();
+    return Object.fromEntries(
+      rows.map(([source, flows, bytes, packets]) => [
+        String(source),
+        { flows: Number(flows), bytes: Number(bytes), packets: Number(packets) },
+      ]),
+    );
+  } finally {
+    instance.closeSync();
+  }
+}
+
+function sum(truths: readonly CloudLogTruth[]): StoredTotals {
+  return {
+    flows: truths.reduce((total, truth) => total + truth.records, 0),
+    bytes: truths.reduce((total, truth) => total + truth.bytes, 0),
+    packets: truths.reduce((total, truth) => total + truth.packets, 0),
+  };
+}
+
+function skippedOf(truths: readonly CloudLogTruth[]): Record<string, number> {
+  const skipped: Record<string, number> = {};
+  for (const truth of truths) {
+    for (const [code, count] of Object.entries(truth.skipped)) {
+      skipped[code] = (skipped[code] ?? 0) + count;
+    }
+  }
+  return skipped;
+}
+
+function reportedSkips(stdout: string): Record<string, number> {
+  const match = /skipped lines: ([^;\n]*)/.exec(stdout);
+  if (match === null) return {};
+  return Object.fromEntries(
+    (match[1] ?? "").split(", ").map((part) => {
+      const [code = "", count = "0"] = part.split(" ");
+      return [code, Number(count.replaceAll(",", ""))];
+    }),
+  );
+}
+
+describe("tollgate import of cloud flow logs", () => {
+  const logs = path.join(scratch, "logs");
+  const dataDir = path.join(scratch, "data");
+  const truths: Record<string, CloudLogTruth[]> = { aws: [], gcp: [], azure: [] };
+
+  it("stores every record of every provider and version, and counts every skipped line", async () => {
+    const day = Date.UTC(2026, 10, 21, 10, 5);
+    const awsFile = (name: string) => {
+      const file = path.join(logs, name);
+      mkdirSync(path.dirname(file), { recursive: true });
+      return file;
+    };
+    truths.aws!.push(
+      await writeAwsVpcLog(
+        awsFile(
+          awsS3Key({
+            account: "123456789012",
+            region: "eu-west-1",
+            date: new Date(day),
+            flowLogId: "fl-0a1b2c3d",
+          }),
+        ),
+        {
+          records: 20_000,
+          seed: 1,
+          gzip: true,
+          ipv6Share: 0.1,
+          nodataShare: 0.02,
+          skipdataShare: 0.01,
+          doubleSpaceShare: 0.05,
+          malformedShare: 0.01,
+        },
+      ),
+      await writeAwsVpcLog(awsFile("custom/v5-all-fields.log"), {
+        records: 5_000,
+        seed: 2,
+        fields: AWS_ALL_FIELDS,
+        dashShare: 0.1,
+        ipv6Share: 0.2,
+      }),
+      await writeAwsCloudWatchLog(awsFile("cloudwatch/firehose.json.gz"), {
+        records: 3_000,
+        seed: 3,
+        gzip: true,
+        concatenated: true,
+        controlShare: 0.05,
+      }),
+    );
+    truths.gcp!.push(
+      await writeGcpVpcLog(awsFile("gcp/entries.json"), {
+        records: 4_000,
+        seed: 4,
+        style: "logentry-ndjson",
+        ipv6Share: 0.1,
+        malformedShare: 0.01,
+        otherLogShare: 0.02,
+      }),
+      await writeGcpVpcLog(awsFile("gcp/read.json"), {
+        records: 1_000,
+        seed: 5,
+        style: "logentry-array",
+      }),
+      await writeGcpVpcLog(awsFile("gcp/payloads.json.gz"), {
+        records: 2_000,
+        seed: 6,
+        style: "payload-ndjson",
+        gzip: true,
+      }),
+    );
+    truths.azure!.push(
+      await writeAzureNsgLog(
+        awsFile(
+          path.join(
+            "azure",
+            azureBlobPath({
+              kind: "nsg",
+              subscription: "00000000-0000-0000-0000-000000000001",
+              resourceGroup: "rg",
+              name: "nsg-web",
+              time: new Date(day),
+              macAddress: "000D3AF87856",
+            }),
+          ),
+        ),
+        { version: 2, records: 60, tuplesPerRecord: 50, seed: 7, malformedShare: 0.01 },
+      ),
+      await writeAzureNsgLog(awsFile("azure/v1/PT1H.json"), {
+        version: 1,
+        records: 20,
+        tuplesPerRecord: 30,
+        seed: 8,
+        layout: "pretty",
+      }),
+      await writeAzureVnetLog(awsFile("azure/vnet/PT1H.json"), {
+        records: 40,
+        tuplesPerRecord: 40,
+        seed: 9,
+        ipv6Share: 0.1,
+      }),
+    );
+
+    const result = await runCli(["import", logs, "--data-dir", dataDir], { timeoutMs: 120_000 });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const all = [...truths.aws!, ...truths.gcp!, ...truths.azure!];
+    const expected = sum(all);
+    expect(result.stdout).toContain(
+      `${expected.flows.toLocaleString("en-US")} flow records, ${expected.flows.toLocaleString("en-US")} stored`,
+    );
+    expect(reportedSkips(result.stdout)).toEqual(skippedOf(all));
+
+    const stored = await storedBySource(dataDir);
+    expect(stored["aws-vpc"]).toEqual(sum(truths.aws!));
+    expect(stored["gcp-vpc"]).toEqual(sum(truths.gcp!));
+    expect(stored["azure-flow"]).toEqual(sum(truths.azure!));
+  }, 180_000);
+
+  it("stores nothing twice: a second import of the same tree, or of a copy, skips every file", async () => {
+    const before = await storedBySource(dataDir);
+    const again = await runCli(["import", logs, "--data-dir", dataDir], { timeoutMs: 120_000 });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("imported 0 file(s): 0 datagrams, 0 flow records, 0 stored");
+    expect(again.stdout).toContain("already imported");
+    const copy = path.join(scratch, "copy.json");
+    writeFileSync(copy, readFileSync(path.join(logs, "gcp/read.json")));
+    const copied = await runCli(["import", copy, "--data-dir", dataDir]);
+    expect(copied.stdout).toContain("same content as");
+    expect(await storedBySource(dataDir)).toEqual(before);
+  }, 180_000);
+
+  it("answers summary and top across NetFlow and cloud flows, by cloud dimensions", async () => {
+    const pcap = path.join(repoRoot, "src/decoders/netflow5/testdata/softflowd-v5.pcap");
+    const result = await runCli(["import", pcap, "--data-dir", dataDir]);
+    expect(result.stdout).toContain("132 flow records, 132 stored");
+    const top = await runCli(["top", "--by", "source", "--json", "--data-dir", dataDir]);
+    const rows = (JSON.parse(top.stdout) as { rows: { key: string; flows: number }[] }).rows;
+    const expected = sum([...truths.aws!, ...truths.gcp!, ...truths.azure!]);
+    expect(Object.fromEntries(rows.map((row) => [row.key, row.flows]))).toEqual({
+      "aws-vpc": sum(truths.aws!).flows,
+      "gcp-vpc": sum(truths.gcp!).flows,
+      "azure-flow": sum(truths.azure!).flows,
+      netflow5: 132,
+    });
+    const summary = await runCli(["summary", "--json", "--data-dir", dataDir]);
+    const totals = JSON.parse(summary.stdout) as { total: { flows: number } };
+    expect(totals.total.flows).toBe(expected.flows + 132);
+    const byProvider = await runCli([
+      "top",
+      "--by",
+      "cloud.provider",
+      "--json",
+      "--data-dir",
+      dataDir,
+    ]);
+    const providers = (JSON.parse(byProvider.stdout) as { rows: { key: string; flows: number }[] })
+      .rows;
+    expect(providers.find((row) => row.key === "azure")?.flows).toBe(sum(truths.azure!).flows);
+  }, 120_000);
+});
