@@ -1,0 +1,3 @@
+export { createGcpVpcDecoder } from "./decode.ts";
+export { isVpcFlowsLogName } from "./log-entry.ts";
+export { parseRfc3339Ms } from "./rfc3339.ts";
