@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -12,6 +13,7 @@ import {
 import type { AwsVpcDecoder } from "../../src/decoders/aws-vpc/index.ts";
 import { createFlowLogTally } from "../../src/decoders/flow-log/index.ts";
 import type { FlowLogTally } from "../../src/decoders/flow-log/index.ts";
+import { AWS_ALL_FIELDS, writeAwsVpcLog } from "../helpers/cloud-logs.ts";
 import { corpusDir, peerAvailable } from "../helpers/peers.ts";
 
 // Conformance of the AWS VPC Flow Logs decoder with shared/corpus/vpc-aws (MANIFEST.md): the
@@ -30,14 +32,15 @@ interface Decoded {
 
 /** Feeds a text file line by line, as the importer does (newline excluded, last line unended). */
 function decodeFile(name: string, decoder: AwsVpcDecoder = createAwsVpcDecoder()): Decoded {
-  const bytes = readFileSync(path.join(folder, name));
+  const bytes = readFileSync(path.isAbsolute(name) ? name : path.join(folder, name));
   const batch = new FlowBatch(4);
   const tally = createFlowLogTally();
   let start = 0;
   let line = 1;
   for (let at = 0; at <= bytes.length; at++) {
     if (at === bytes.length || bytes[at] === 10) {
-      if (at > start) decoder.decodeLine(bytes, start, at, line, batch, tally);
+      // Nothing after the last newline is not a line; an empty line inside is (a blank).
+      if (at < bytes.length || at > start) decoder.decodeLine(bytes, start, at, line, batch, tally);
       start = at + 1;
       line++;
     }
@@ -391,5 +394,65 @@ describe.skipIf(!haveCorpus)("AWS VPC Flow Logs corpus (shared/corpus/vpc-aws)",
     const { batch } = decodeFile("awsdocs-custom-nat-gateway.log");
     expect(batch.clouds).toHaveLength(2);
     expect([...batch.cloud.subarray(0, batch.length)]).toEqual([1, 1, 1, 1, 2, 2]);
+  });
+});
+
+describe("AWS VPC Flow Logs written by test/helpers/cloud-logs.ts", () => {
+  it.each([
+    ["the default format", undefined],
+    ["every field (v8, ECS included)", AWS_ALL_FIELDS],
+  ])("%s: rows, skips and contexts equal the writer's truth", async (_name, fields) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tollgate-aws-vpc-"));
+    try {
+      const file = path.join(dir, "flows.log");
+      const truth = await writeAwsVpcLog(file, {
+        records: 3000,
+        seed: 11,
+        ...(fields === undefined ? {} : { fields }),
+        ipv6Share: 0.1,
+        nodataShare: 0.03,
+        skipdataShare: 0.02,
+        doubleSpaceShare: 0.05,
+        dashShare: 0.2,
+        malformedShare: 0.05,
+        keepRows: true,
+      });
+      const { rows, tally } = decodeFile(file);
+      expect(tally.records).toBe(truth.records);
+      expect(tally.units).toBe(truth.units);
+      expect(tally.skipped).toEqual(truth.skipped);
+      const expected = truth.rows!.map((row) => ({
+        startMs: row.startMs,
+        endMs: row.endMs,
+        srcAddr: row.srcAddr,
+        dstAddr: row.dstAddr,
+        srcPort: row.srcPort,
+        dstPort: row.dstPort,
+        protocol: row.protocol,
+        sampledBytes: row.bytes,
+        sampledPackets: row.packets,
+        observedAction: row.action,
+        flowDirection:
+          row.direction === undefined ? undefined : row.direction === "ingress" ? 0 : 1,
+        cloud: row.context,
+      }));
+      const actual = rows.map((row) => ({
+        startMs: row.startMs,
+        endMs: row.endMs,
+        srcAddr: row.srcAddr,
+        dstAddr: row.dstAddr,
+        srcPort: row.srcPort,
+        dstPort: row.dstPort,
+        protocol: row.protocol,
+        sampledBytes: row.sampledBytes,
+        sampledPackets: row.sampledPackets,
+        observedAction: row.observedAction,
+        flowDirection: row.flowDirection,
+        cloud: row.cloud,
+      }));
+      expect(actual).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -122,6 +122,12 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
       noteSkip(tally, "not-flow-log", line, envelope);
       return;
     }
+    if (envelope.logEvents.length === 0) {
+      // Every entry is at least one unit, so units always equal rows plus skips.
+      tally.units++;
+      noteSkip(tally, "blank", line, "DATA_MESSAGE without log events");
+      return;
+    }
     this.ownerAccount = envelope.owner;
     try {
       for (const event of envelope.logEvents) {
