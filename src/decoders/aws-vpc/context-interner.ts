@@ -1,59 +1,65 @@
 import type { CloudContext } from "../../core/index.ts";
-import { bytesText } from "./bytes.ts";
+import { bytesText, scanned, SPACE } from "./bytes.ts";
 
-/** Recent values compared byte for byte before a string is made: a file has a few ENIs. */
-const RECENT_VALUES = 16;
-/** Bound on the distinct values and contexts remembered (a hostile file cannot grow them). */
+/** Open-addressing table size (a power of two) and the fill at which it starts over. */
+const TABLE_SIZE = 256;
+const TABLE_FILL_MAX = 192;
+/** Bound on the distinct contexts remembered (a hostile file cannot grow them). */
 const REMEMBERED_MAX = 65_536;
+/** Recent contexts probed by identity before a key is built. */
+const RECENT_CONTEXTS = 16;
 
 /**
- * Turns the bytes of one context field (account-id, interface-id…) into a string, making a
- * string only when the bytes differ from every recent value, and then the same string object
- * for equal text (so contexts compare by identity).
+ * Turns the bytes of one context field (account-id, interface-id…) into a string without
+ * making one per line: the field is hashed while its end is found, and a table of the values
+ * seen gives the string made the first time (so equal values are one string object and
+ * contexts compare by identity). A file has a few ENIs; a table that fills up starts over.
  */
 export class ByteInterner {
-  private readonly bytes: Uint8Array[] = [];
-  private readonly texts: string[] = [];
-  private lastHit = 0;
-  private nextSlot = 0;
-  private readonly known = new Map<string, string>();
+  private readonly hashes = new Int32Array(TABLE_SIZE);
+  private readonly bytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(
+    TABLE_SIZE,
+  ).fill(undefined);
+  private readonly texts: string[] = new Array<string>(TABLE_SIZE).fill("");
+  private filled = 0;
 
+  /** The string of the field starting at `start` (up to a space or `end`); sets `scanned.end`. */
   intern(buffer: Uint8Array, start: number, end: number): string {
-    const length = end - start;
-    const count = this.texts.length;
-    for (let probe = 0; probe < count; probe++) {
-      let index = this.lastHit + probe;
-      if (index >= count) index -= count;
-      const candidate = this.bytes[index];
-      if (candidate?.length !== length) continue;
-      let same = true;
-      // Backwards: IDs of one kind share their prefix ("eni-0", "subnet-0") and differ late.
-      for (let offset = length - 1; offset >= 0; offset--) {
-        if (candidate[offset] !== buffer[start + offset]) {
-          same = false;
-          break;
+    let hash = 0;
+    let at = start;
+    for (; at < end; at++) {
+      const code = buffer[at] ?? 0;
+      if (code === SPACE) break;
+      hash = (Math.imul(hash, 31) + code) | 0;
+    }
+    scanned.end = at;
+    const length = at - start;
+    let slot = hash & (TABLE_SIZE - 1);
+    for (;;) {
+      const candidate = this.bytes[slot];
+      if (candidate === undefined) break;
+      if (this.hashes[slot] === hash && candidate.length === length) {
+        let same = true;
+        for (let offset = 0; offset < length; offset++) {
+          if (candidate[offset] !== buffer[start + offset]) {
+            same = false;
+            break;
+          }
         }
+        if (same) return this.texts[slot] ?? "";
       }
-      if (same) {
-        this.lastHit = index;
-        return this.texts[index] ?? "";
-      }
+      slot = (slot + 1) & (TABLE_SIZE - 1);
     }
-    return this.remember(buffer.slice(start, end), bytesText(buffer, start, end));
-  }
-
-  private remember(bytes: Uint8Array, fresh: string): string {
-    if (this.known.size >= REMEMBERED_MAX) this.known.clear();
-    let text = this.known.get(fresh);
-    if (text === undefined) {
-      text = fresh;
-      this.known.set(text, text);
+    if (this.filled >= TABLE_FILL_MAX) {
+      this.bytes.fill(undefined);
+      this.filled = 0;
+      slot = hash & (TABLE_SIZE - 1);
     }
-    const slot = this.texts.length < RECENT_VALUES ? this.texts.length : this.nextSlot;
-    this.bytes[slot] = bytes;
+    const text = bytesText(buffer, start, at);
+    this.hashes[slot] = hash;
+    this.bytes[slot] = buffer.slice(start, at);
     this.texts[slot] = text;
-    this.nextSlot = (slot + 1) % RECENT_VALUES;
-    this.lastHit = slot;
+    this.filled++;
     return text;
   }
 }
@@ -105,9 +111,9 @@ export class ContextTable {
       context = { provider: "aws", account, region, zone, vpc, subnet, instance, interface: iface };
       this.byKey.set(key, context);
     }
-    const slot = count < RECENT_VALUES ? count : this.nextSlot;
+    const slot = count < RECENT_CONTEXTS ? count : this.nextSlot;
     recent[slot] = context;
-    this.nextSlot = (slot + 1) % RECENT_VALUES;
+    this.nextSlot = (slot + 1) % RECENT_CONTEXTS;
     this.lastHit = slot;
     return context;
   }

@@ -8,7 +8,7 @@ import {
   setIpv4Words,
   textToWords,
 } from "../../core/index.ts";
-import type { FlowBatch } from "../../core/index.ts";
+import type { CloudContext, FlowBatch } from "../../core/index.ts";
 import { noteSkip } from "../flow-log/index.ts";
 import type { EntryDecoder, FlowLogTally, LineDecoder } from "../flow-log/index.ts";
 import {
@@ -88,6 +88,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
   /** Context strings of the line being decoded, by slot (KIND.account − 1 …). */
   private readonly slots: string[] = ["", "", "", "", "", "", ""];
   private readonly pktWords = new Uint32Array(4);
+  private lastCloud: CloudContext | undefined;
+  private lastCloudIndex = 0;
   /** Set while a CloudWatch envelope is decoded: its owner and the event's timestamp. */
   private ownerAccount = "";
   private eventTimeMs = 0;
@@ -350,20 +352,21 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
             batch.tcpFlags[row] = flags;
             break;
           }
+          case KIND.account:
+          case KIND.region:
+          case KIND.zone:
+          case KIND.vpc:
+          case KIND.subnet:
+          case KIND.instance:
+          case KIND.interface: {
+            const slot = kind - KIND.account;
+            slots[slot] = (this.interners[slot] as ByteInterner).intern(buffer, at, lineEnd);
+            fieldEnd = scanned.end;
+            break;
+          }
           default:
             fieldEnd = fieldEndOf(buffer, at, lineEnd);
             switch (kind) {
-              case KIND.account:
-              case KIND.region:
-              case KIND.zone:
-              case KIND.vpc:
-              case KIND.subnet:
-              case KIND.instance:
-              case KIND.interface: {
-                const slot = kind - KIND.account;
-                slots[slot] = (this.interners[slot] as ByteInterner).intern(buffer, at, fieldEnd);
-                break;
-              }
               case KIND.action:
                 if (bytesEqual(buffer, at, fieldEnd, ACCEPT)) {
                   batch.observedAction[row] = OBSERVED_ACTION_ACCEPT;
@@ -542,17 +545,24 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
     batch.samplingRate[row] = 1;
     batch.samplingRateKnown[row] = 1;
     const account = slots[0] === "" ? this.ownerAccount : (slots[0] ?? "");
-    batch.cloud[row] = batch.internCloud(
-      this.contexts.get(
-        account,
-        slots[1] ?? "",
-        slots[2] ?? "",
-        slots[3] ?? "",
-        slots[4] ?? "",
-        slots[5] ?? "",
-        slots[6] ?? "",
-      ),
+    const context = this.contexts.get(
+      account,
+      slots[1] ?? "",
+      slots[2] ?? "",
+      slots[3] ?? "",
+      slots[4] ?? "",
+      slots[5] ?? "",
+      slots[6] ?? "",
     );
+    // Consecutive rows of one interface skip even internCloud's map; `clouds` is a new array
+    // after `clear()`, so the check below also notices a cleared or another batch.
+    let cloud = this.lastCloudIndex;
+    if (context !== this.lastCloud || batch.clouds[cloud - 1] !== context) {
+      cloud = batch.internCloud(context);
+      this.lastCloud = context;
+      this.lastCloudIndex = cloud;
+    }
+    batch.cloud[row] = cloud;
     if (extra !== "") batch.setExtraJson(row, extra + "}");
     tally.records++;
   }
