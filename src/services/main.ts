@@ -10,8 +10,8 @@ import {
 import type { FileFormat } from "../decoders/index.ts";
 import { createLogger } from "../platform/index.ts";
 import { runDemo } from "./demo/send.ts";
-import { renderImportReport } from "./import/report.ts";
-import { runImport } from "./import/run-import.ts";
+import { renderImportFile, renderImportReport } from "./import/report.ts";
+import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
 import { startServer } from "./serve.ts";
 import { version } from "./version.ts";
@@ -110,6 +110,13 @@ async function run(command: Command, io: Io): Promise<number> {
           stderr: io.stderr,
           logger: createLogger({ level: "warn" }),
           follow: command.follow,
+          ...(command.follow
+            ? {
+                onFile: (file: ImportFileReport) => {
+                  for (const line of renderImportFile(file)) io.out(line.trimStart());
+                },
+              }
+            : {}),
           signal: controller.signal,
           ...(command.format === undefined ? {} : { format: command.format as FileFormat }),
           ...(command.awsLogFormat === undefined ? {} : { awsLogFormat: command.awsLogFormat }),

@@ -67,6 +67,8 @@ export interface ImportOptions {
   follow?: boolean;
   /** Read every file as this format instead of recognising it. */
   format?: FileFormat;
+  /** Called as each file is done (what `--follow` prints as it goes). */
+  onFile?: (report: ImportFileReport) => void;
   /** Overrides `sources.awsVpc.logFormat`. */
   awsLogFormat?: string;
   signal?: AbortSignal;
@@ -353,6 +355,7 @@ export async function runImport(
         // In follow mode a file already stored is not news; everything else is reported.
         if (!(options.follow === true && seen !== undefined && report.records === 0)) {
           reports.push(report);
+          options.onFile?.(report);
         }
       }
       if (options.follow !== true || options.signal?.aborted === true) break;

@@ -64,6 +64,10 @@ export async function createExporterRegistry(
       const words = batch.exporter;
       const domains = batch.observationDomain;
       const clouds = batch.cloud;
+      // Cloud rows alternate between a few interfaces row by row: their keys are made once
+      // per batch, and rows without an exporter address resolve by cloud index alone.
+      const cloudKeys = batch.clouds.map(cloudKeyOf);
+      const idByCloud = new Map<number, number>();
       let lastId = 0;
       let lastCloud = -1;
       let lastW0 = -1;
@@ -79,6 +83,22 @@ export async function createExporterRegistry(
         const w3 = words[base + 3] ?? 0;
         const domain = domains[row] ?? 0;
         const cloud = clouds[row] ?? 0;
+        if (cloud !== 0 && cloud === lastCloud) {
+          // Same context as the previous row: fall through to the general comparison.
+        } else if (cloud !== 0 && (w0 | w1 | w2 | w3 | domain) === 0) {
+          const known = idByCloud.get(cloud);
+          if (known !== undefined) {
+            ids[row] = known;
+            lastId = known;
+            lastCloud = cloud;
+            lastW0 = 0;
+            lastW1 = 0;
+            lastW2 = 0;
+            lastW3 = 0;
+            lastDomain = 0;
+            continue;
+          }
+        }
         if (
           cloud !== lastCloud ||
           w0 !== lastW0 ||
@@ -88,7 +108,7 @@ export async function createExporterRegistry(
           domain !== lastDomain
         ) {
           const context = cloud === 0 ? undefined : batch.clouds[cloud - 1];
-          const key = keyOf(words, base, domain, cloudKeyOf(context));
+          const key = keyOf(words, base, domain, cloud === 0 ? "" : (cloudKeys[cloud - 1] ?? ""));
           let id = known.get(key);
           if (id === undefined) {
             id = nextId++;
@@ -117,6 +137,7 @@ export async function createExporterRegistry(
           lastW3 = w3;
           lastDomain = domain;
           lastCloud = cloud;
+          if (cloud !== 0 && (w0 | w1 | w2 | w3 | domain) === 0) idByCloud.set(cloud, id);
         }
         ids[row] = lastId;
       }
