@@ -17,7 +17,7 @@ import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
 import { batchOfRecords } from "../src/storage/index.ts";
 
 const RUNS = 3;
-const BATCH_SIZES = [10_000, 50_000, 131_072];
+const BATCH_SIZES = [10_000, 50_000, 131_072, 245_760];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -121,9 +121,9 @@ export const StorageSchema = Type.Object(
     batchMaxRecords: Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
-      default: 131_072,
+      default: 245_760,
       description:
-        "A batch is written when it holds this many records (or is batchMaxDelayMs old). 131072 is about one DuckDB row group, which DuckDB appends fastest (measured: 16384-row batches ingest 2x slower).",
+        "A batch is written when it holds this many records (or is batchMaxDelayMs old). 245760 is two DuckDB row groups (122880 rows each): a transaction holding whole row groups is written straight to the file instead of through the write-ahead log, which costs DuckDB about half the CPU (measured: 2.9 M rows in 131072-row batches 9.6 CPU-s, in 245760-row batches 5.5 CPU-s; 65536-row batches 15.4).",
     }),
     batchMaxDelayMs: Type.Integer({
       minimum: 10,

@@ -134,7 +134,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
         protocol = deps.decoder.decode(payload, context, out).protocol;
       } catch (error) {
         // Decoders never throw by contract; if one does, it is a bug, counted, not a crash.
-        batch.length = before;
+        batch.truncate(before);
         issues.push({ code: "decoder-exception", detail: String(error) });
       }
       deps.metrics.datagramsReceived.inc({ protocol });

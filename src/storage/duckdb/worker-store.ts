@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   AppError,
-  type FlowBatch,
+  FlowBatch,
   type ImportCheckpoint,
   type InterfaceCounters,
 } from "../../core/index.ts";
@@ -103,7 +103,7 @@ export function createDuckDbWorkerStore(
     return thread;
   };
 
-  const call = <T>(body: RequestBody): Promise<T> => {
+  const call = <T>(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (failure !== undefined) return Promise.reject(failure);
     const thread = worker;
     if (thread === undefined) {
@@ -114,7 +114,7 @@ export function createDuckDbWorkerStore(
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      thread.postMessage({ ...body, id });
+      thread.postMessage({ ...body, id }, transfer);
     });
   };
 
@@ -161,7 +161,11 @@ export function createDuckDbWorkerStore(
       }
       const newNetworks = networks.slice(sentNetworkCount);
       sentNetworkCount = networks.length;
-      return call<undefined>({ op: "append", batch: batch.toColumns(), newNetworks });
+      const columns = batch.toColumns();
+      return call<undefined>(
+        { op: "append", batch: columns, newNetworks },
+        FlowBatch.transferList(columns),
+      );
     },
     appendCounters: (counters: readonly InterfaceCounters[]) =>
       call<undefined>({ op: "appendCounters", counters: [...counters] }),
