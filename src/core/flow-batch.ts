@@ -1,6 +1,5 @@
 import { DIRECTIONS, DIRECTION_SOURCES } from "./direction.ts";
 import {
-  clearWords,
   copyWords,
   isIpv4Words,
   isZeroWords,
