@@ -138,6 +138,12 @@ export const StorageSchema = Type.Object(
       description:
         "Batches held in memory while the store is slow or away; beyond it records are dropped and counted.",
     }),
+    memoryLimit: Type.String({
+      default: "1GB",
+      pattern: "^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+      description:
+        "DuckDB's memory_limit: its buffer pool, caches of written data included (e.g. 512MB, 2GB). DuckDB's own default, 80% of RAM, is not what a collector beside other services should take.",
+    }),
   },
   { ...Strict, default: {} },
 );

@@ -54,7 +54,7 @@ export function createIngest(
 } {
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
   const store = createDuckDbWorkerStore(
-    { path: flowStorePath(dataDir), readOnly: false },
+    { path: flowStorePath(dataDir), readOnly: false, memoryLimit: config.storage.memoryLimit },
     { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
   );
   const samplingRates = new Map<string, number>();

@@ -291,6 +291,65 @@ function sizeOf(file: string): number {
   }
 }
 
+describe("tollgate import classifies cloud flows by the declared networks", () => {
+  it("gives every cloud flow the direction its addresses have in the inventory", async () => {
+    const dir = path.join(scratch, "inventory");
+    mkdirSync(dir, { recursive: true });
+    const truth = await writeAwsVpcLog(path.join(dir, "flows.log"), {
+      records: 3_000,
+      seed: 31,
+      ipv6Share: 0.1,
+      keepRows: true,
+    });
+    // Half of 10/8 is ours: the generator's private addresses fall on both sides of it.
+    const config = path.join(dir, "tollgate.yaml");
+    writeFileSync(
+      config,
+      "inventory:\n  networks:\n    - name: vpc\n      cidrs: [10.0.0.0/9]\n      tags: { team: payments }\n",
+    );
+    const ours = (address: string) => {
+      const [first, second] = address.split(".").map(Number);
+      return first === 10 && (second ?? 255) < 128;
+    };
+    const expected: Record<string, { bytes: number; flows: number }> = {};
+    for (const row of truth.rows ?? []) {
+      const src = ours(row.srcAddr);
+      const dst = ours(row.dstAddr);
+      const direction = src && dst ? "internal" : src ? "egress" : dst ? "ingress" : "transit";
+      const totals = (expected[direction] ??= { bytes: 0, flows: 0 });
+      totals.bytes += row.bytes;
+      totals.flows += 1;
+    }
+    expect(Object.keys(expected).sort()).toEqual(["egress", "ingress", "internal", "transit"]);
+    const dataDir = path.join(dir, "data");
+    const result = await runCli(["import", dir, "--config", config, "--data-dir", dataDir]);
+    expect(result.code).toBe(0);
+    const summary = await runCli(["summary", "--json", "--config", config, "--data-dir", dataDir]);
+    const directions = (
+      JSON.parse(summary.stdout) as {
+        directions: Record<string, { bytes: number; flows: number }>;
+      }
+    ).directions;
+    for (const [direction, totals] of Object.entries(expected)) {
+      expect(directions[direction], direction).toMatchObject(totals);
+    }
+    const byTeam = await runCli([
+      "top",
+      "--by",
+      "src.tag.team",
+      "--json",
+      "--config",
+      config,
+      "--data-dir",
+      dataDir,
+    ]);
+    const teams = (JSON.parse(byTeam.stdout) as { rows: { key: string; flows: number }[] }).rows;
+    expect(teams.find((row) => row.key === "payments")?.flows).toBe(
+      (expected["egress"]?.flows ?? 0) + (expected["internal"]?.flows ?? 0),
+    );
+  }, 120_000);
+});
+
 describe("tollgate import, interrupted and followed", () => {
   it("resumes an import killed with SIGKILL halfway and stores every record exactly once", async () => {
     const dir = path.join(scratch, "kill");

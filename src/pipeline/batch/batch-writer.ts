@@ -35,7 +35,7 @@ export interface BatchWriter extends Component {
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 /** Stored batches kept for reuse: their typed arrays are large, allocating them is not free. */
-const SPARE_BATCHES_MAX = 4;
+const SPARE_BATCHES_MAX = 2;
 
 /**
  * Groups flows into batches (by size or age, whichever comes first) and appends them to the
