@@ -1,11 +1,5 @@
 import { DIRECTIONS, DIRECTION_SOURCES } from "./direction.ts";
-import {
-  copyWords,
-  isIpv4Words,
-  isZeroWords,
-  textToWords,
-  wordsToText,
-} from "./address-words.ts";
+import { copyWords, isIpv4Words, isZeroWords, textToWords, wordsToText } from "./address-words.ts";
 import {
   FLOW_SOURCES,
   type DecodedFlow,
