@@ -163,16 +163,23 @@ export function ascii(text: string): Uint8Array {
 
 const utf8 = new TextDecoder("utf-8");
 
-/** The text of `[start, end)`: built directly when ASCII (the usual case), else UTF-8. */
-export function bytesText(buffer: Uint8Array, start: number, end: number): string {
-  if (end - start > 64) return utf8.decode(buffer.subarray(start, end));
-  let text = "";
-  for (let at = start; at < end; at++) {
-    const code = buffer[at] ?? 0;
-    if (code >= 0x80) return utf8.decode(buffer.subarray(start, end));
-    text += String.fromCharCode(code);
+/**
+ * Node's one-byte-per-character decoder, which works on any Uint8Array: one native call and
+ * one flat string. Building the string a character at a time made a garbage string per byte
+ * (measured: 40 % of the decoder's time in GC on 42-field lines with ECS ARNs).
+ */
+const latin1Slice = (
+  Buffer.prototype as unknown as {
+    latin1Slice: (this: Uint8Array, start: number, end: number) => string;
   }
-  return text;
+).latin1Slice;
+
+/** The text of `[start, end)`: one-byte characters when ASCII (the usual case), else UTF-8. */
+export function bytesText(buffer: Uint8Array, start: number, end: number): string {
+  for (let at = start; at < end; at++) {
+    if ((buffer[at] ?? 0) >= 0x80) return utf8.decode(buffer.subarray(start, end));
+  }
+  return latin1Slice.call(buffer, start, end);
 }
 
 /** `[start, end)` as a JSON string literal. */

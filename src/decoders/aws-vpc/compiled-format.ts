@@ -75,6 +75,8 @@ export interface CompiledFormat {
   kinds: Uint8Array;
   /** `"name":` for each field, the text an `extra` member starts with. */
   jsonKeys: readonly string[];
+  /** The same, as ASCII bytes (for JsonObjectBytes). */
+  jsonKeyBytes: readonly Uint8Array[];
   hasAccount: boolean;
   hasTime: boolean;
 }
@@ -95,6 +97,7 @@ export function compileFormat(names: readonly string[]): CompiledFormat {
     names: [...names],
     kinds,
     jsonKeys: names.map((name) => JSON.stringify(name) + ":"),
+    jsonKeyBytes: names.map((name) => new TextEncoder().encode(JSON.stringify(name) + ":")),
     hasAccount: kinds.includes(KIND.account),
     hasTime: kinds.includes(KIND.start) || kinds.includes(KIND.end),
   };

@@ -18,7 +18,6 @@ import {
   CR,
   DASH,
   isJsonInteger,
-  jsonStringOf,
   fieldEndOf,
   scanIpv4,
   scanned,
@@ -31,6 +30,7 @@ import { compileFormat, KIND } from "./compiled-format.ts";
 import type { CompiledFormat } from "./compiled-format.ts";
 import { ByteInterner, ContextTable } from "./context-interner.ts";
 import { AWS_VPC_DEFAULT_FORMAT, awsVpcField } from "./fields.ts";
+import { JsonObjectBytes } from "./json-object.ts";
 
 export interface AwsVpcDecoderOptions {
   /**
@@ -68,6 +68,9 @@ const EGRESS = ascii("egress");
 const IPV4 = ascii("IPv4");
 const IPV6 = ascii("IPv6");
 
+const PKT_SRCADDR_KEY = ascii('"pkt-srcaddr":');
+const PKT_DSTADDR_KEY = ascii('"pkt-dstaddr":');
+
 const STATUS_OK = 0;
 const STATUS_NODATA = 1;
 const STATUS_SKIPDATA = 2;
@@ -88,6 +91,7 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
   /** Context strings of the line being decoded, by slot (KIND.account − 1 …). */
   private readonly slots: string[] = ["", "", "", "", "", "", ""];
   private readonly pktWords = new Uint32Array(4);
+  private readonly extra = new JsonObjectBytes();
   private lastCloud: CloudContext | undefined;
   private lastCloudIndex = 0;
   /** Set while a CloudWatch envelope is decoded: its owner and the event's timestamp. */
@@ -260,7 +264,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
     let startSeconds = -1;
     let endSeconds = -1;
     let status = STATUS_OK;
-    let extra = "";
+    const extra = this.extra;
+    extra.reset();
     let pktSrcStart = -1;
     let pktSrcEnd = -1;
     let pktDstStart = -1;
@@ -388,10 +393,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
                   !bytesEqual(buffer, at, fieldEnd, IPV4) &&
                   !bytesEqual(buffer, at, fieldEnd, IPV6)
                 ) {
-                  extra +=
-                    (extra === "" ? "{" : ",") +
-                    (format.jsonKeys[field] ?? "") +
-                    jsonStringOf(buffer, at, fieldEnd);
+                  extra.key(format.jsonKeyBytes[field] as Uint8Array);
+                  extra.string(buffer, at, fieldEnd);
                 }
                 break;
               case KIND.pktSrcAddr:
@@ -412,20 +415,15 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
                 }
                 break;
               case KIND.extraText:
-                extra +=
-                  (extra === "" ? "{" : ",") +
-                  (format.jsonKeys[field] ?? "") +
-                  jsonStringOf(buffer, at, fieldEnd);
+                extra.key(format.jsonKeyBytes[field] as Uint8Array);
+                extra.string(buffer, at, fieldEnd);
                 break;
               case KIND.extraNumber:
               case KIND.extraUnknown:
                 // Documented integers and unknown fields: a number when the text is one.
-                extra +=
-                  (extra === "" ? "{" : ",") +
-                  (format.jsonKeys[field] ?? "") +
-                  (isJsonInteger(buffer, at, fieldEnd)
-                    ? bytesText(buffer, at, fieldEnd)
-                    : jsonStringOf(buffer, at, fieldEnd));
+                extra.key(format.jsonKeyBytes[field] as Uint8Array);
+                if (isJsonInteger(buffer, at, fieldEnd)) extra.raw(buffer, at, fieldEnd);
+                else extra.string(buffer, at, fieldEnd);
                 break;
               default:
               // KIND.ignore: `version`.
@@ -483,10 +481,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
         haveSrc = true;
         if (ipVersion === 0) ipVersion = version;
       } else if (!sameWords(this.pktWords, batch.srcAddr, row)) {
-        extra +=
-          (extra === "" ? "{" : ",") +
-          '"pkt-srcaddr":' +
-          jsonStringOf(buffer, pktSrcStart, pktSrcEnd);
+        extra.key(PKT_SRCADDR_KEY);
+        extra.string(buffer, pktSrcStart, pktSrcEnd);
       }
     }
     if (pktDstStart !== -1) {
@@ -506,10 +502,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
         haveDst = true;
         if (ipVersion === 0) ipVersion = version;
       } else if (!sameWords(this.pktWords, batch.dstAddr, row)) {
-        extra +=
-          (extra === "" ? "{" : ",") +
-          '"pkt-dstaddr":' +
-          jsonStringOf(buffer, pktDstStart, pktDstEnd);
+        extra.key(PKT_DSTADDR_KEY);
+        extra.string(buffer, pktDstStart, pktDstEnd);
       }
     }
     if (!haveSrc || !haveDst) {
@@ -563,7 +557,8 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
       this.lastCloudIndex = cloud;
     }
     batch.cloud[row] = cloud;
-    if (extra !== "") batch.setExtraJson(row, extra + "}");
+    const extraJson = extra.finish();
+    if (extraJson !== undefined) batch.setExtraJson(row, extraJson);
     tally.records++;
   }
 
