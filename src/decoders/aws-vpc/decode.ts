@@ -198,7 +198,7 @@ class AwsVpcLineDecoder implements AwsVpcDecoder {
           tally,
           "no-format",
           line,
-          `${countFields(buffer, start, end)} fields, no header or configured format: ` +
+          `${countFields(buffer, start, end)} fields and no header names them (give the flow log's format: --aws-log-format or sources.awsVpc.logFormat): ` +
             preview(buffer, start, end),
         );
         return;
