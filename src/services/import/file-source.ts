@@ -58,3 +58,38 @@ export function openDecoded(
     },
   };
 }
+
+/**
+ * Takes the first `bytes` decoded bytes of a chunk stream (for recognising the format) and
+ * gives back a stream that yields them again before the rest: the file is opened and
+ * decompressed once, not once to sniff and once to read.
+ */
+export async function peekChunks(
+  chunks: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
+  // next() by hand: leaving a for-await early would destroy the stream.
+  const iterator = chunks[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < bytes) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      ended = true;
+      break;
+    }
+    taken.push(next.value);
+    length += next.value.length;
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* taken;
+    if (ended) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  return { head: Buffer.concat(taken).subarray(0, bytes), chunks: replay() };
+}

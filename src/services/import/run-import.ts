@@ -19,7 +19,7 @@ import type { Pipeline } from "../../pipeline/index.ts";
 import { createMetrics, silentLogger, type Logger } from "../../platform/index.ts";
 import { ensureWritableDataDir, lockDataDir } from "../data-dir.ts";
 import { createIngest } from "../ingest.ts";
-import { HEAD_BYTES, openDecoded, readHead, type FileHead } from "./file-source.ts";
+import { HEAD_BYTES, openDecoded, peekChunks, readHead, type FileHead } from "./file-source.ts";
 import { expandImportPaths, type ImportFile } from "./files.ts";
 import { readFlowLogFile, type CheckpointBase, type FlowLogFileOptions } from "./flow-log-file.ts";
 
@@ -121,23 +121,6 @@ function decoderFor(
   }
 }
 
-/** The first decoded bytes of a file, for recognising its format. */
-async function decodedHead(file: string, gzip: boolean): Promise<Buffer> {
-  const source = openDecoded(file, gzip);
-  const parts: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of source.chunks) {
-      parts.push(chunk);
-      length += chunk.length;
-      if (length >= SNIFF_BYTES) break;
-    }
-  } finally {
-    source.close();
-  }
-  return Buffer.concat(parts).subarray(0, SNIFF_BYTES);
-}
-
 /** Is `file` the file a checkpoint was taken of (same first bytes), possibly grown since? */
 function sameFile(file: ImportFile, head: FileHead, known: ImportCheckpoint): boolean {
   if (file.sizeBytes < known.sizeBytes) return false;
@@ -237,32 +220,44 @@ export async function runImport(
           file: file.path,
         });
       }
-      const sniffed: ReturnType<typeof sniffFileFormat> =
-        options.format === undefined
-          ? sniffFileFormat(await decodedHead(file.path, head.gzip))
-          : { format: options.format };
-      if (sniffed.format === "unknown") {
-        report.status = "not-flow-log";
-        report.detail = sniffed.reason;
-        return report;
-      }
-      const format = sniffed.format;
-      report.format = format;
-      const base: CheckpointBase = {
-        fileKey: file.key,
-        headSha256: head.sha256,
-        headBytes: head.bytes,
-        sizeBytes: file.sizeBytes,
-        mtimeMs: file.mtimeMs,
-        format,
-      };
-      progress.startFile(path.basename(file.path));
       const source = openDecoded(file.path, head.gzip);
       try {
+        const peeked = await peekChunks(source.chunks, SNIFF_BYTES);
+        const sniffed: ReturnType<typeof sniffFileFormat> =
+          options.format === undefined ? sniffFileFormat(peeked.head) : { format: options.format };
+        if (sniffed.format === "unknown") {
+          report.status = "not-flow-log";
+          report.detail = sniffed.reason;
+          return report;
+        }
+        const format = sniffed.format;
+        report.format = format;
+        const base: CheckpointBase = {
+          fileKey: file.key,
+          headSha256: head.sha256,
+          headBytes: head.bytes,
+          sizeBytes: file.sizeBytes,
+          mtimeMs: file.mtimeMs,
+          format,
+        };
+        progress.startFile(path.basename(file.path));
         if (format === "pcap") {
-          const read = await readCaptureFile(file, source, pipeline, base, resume, (units) => {
-            progress.update(file.sizeBytes, source.rawBytesRead(), units, pipeline.stats().records);
-          });
+          const read = await readCaptureFile(
+            file,
+            peeked.chunks,
+            source.rawBytesRead,
+            pipeline,
+            base,
+            resume,
+            (units) => {
+              progress.update(
+                file.sizeBytes,
+                source.rawBytesRead(),
+                units,
+                pipeline.stats().records,
+              );
+            },
+          );
           datagrams += read.units;
           report.units = read.units;
           report.records = read.records;
@@ -283,7 +278,7 @@ export async function runImport(
           return report;
         }
         const read = await readFlowLogFile({
-          chunks: source.chunks,
+          chunks: peeked.chunks,
           decoder: decoderFor(format, awsFormat),
           format,
           pipeline,
@@ -437,7 +432,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  */
 async function readCaptureFile(
   file: ImportFile,
-  source: ReturnType<typeof openDecoded>,
+  chunks: AsyncIterable<Buffer>,
+  rawBytesRead: () => number,
   pipeline: Pipeline,
   base: CheckpointBase,
   resume: { offsetBytes: number; line: number; records: number },
@@ -457,7 +453,7 @@ async function readCaptureFile(
   const count = (issues: readonly { code: string }[]) => {
     for (const issue of issues) issuesByCode[issue.code] = (issuesByCode[issue.code] ?? 0) + 1;
   };
-  for await (const chunk of source.chunks) {
+  for await (const chunk of chunks) {
     const result = reader.push(chunk);
     count(result.issues);
     for (const datagram of result.records) {
@@ -470,7 +466,7 @@ async function readCaptureFile(
       // Attached before the datagram's rows: if they fill the batch, it is sealed with them.
       pipeline.openBatch().addCheckpoint({
         ...base,
-        offsetBytes: source.rawBytesRead(),
+        offsetBytes: rawBytesRead(),
         line: index + 1,
         records: resume.records + pipeline.stats().records - recordsBefore,
         complete: false,

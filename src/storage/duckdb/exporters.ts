@@ -83,9 +83,8 @@ export async function createExporterRegistry(
         const w3 = words[base + 3] ?? 0;
         const domain = domains[row] ?? 0;
         const cloud = clouds[row] ?? 0;
-        if (cloud !== 0 && cloud === lastCloud) {
-          // Same context as the previous row: fall through to the general comparison.
-        } else if (cloud !== 0 && (w0 | w1 | w2 | w3 | domain) === 0) {
+        // A cloud row whose context changed from the previous row's: resolved by index.
+        if (cloud !== 0 && cloud !== lastCloud && (w0 | w1 | w2 | w3 | domain) === 0) {
           const known = idByCloud.get(cloud);
           if (known !== undefined) {
             ids[row] = known;
