@@ -44,6 +44,15 @@ export const ERROR_CATALOG = {
     exitCode: 2,
     summary: "An input file is not in a format Tollgate can import.",
   },
+  ERR_CLOUD_RANGES_READ: {
+    exitCode: 1,
+    summary: "A cloud provider IP-range file exists but cannot be read.",
+  },
+  ERR_CLOUD_RANGES_FORMAT: {
+    exitCode: 2,
+    summary:
+      "A cloud provider IP-range file is not in the provider's published format (AWS ip-ranges.json, GCP cloud.json/goog.json, Azure Service Tags).",
+  },
 } as const satisfies Record<string, { exitCode: 1 | 2; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
