@@ -44,6 +44,14 @@ export const ERROR_CATALOG = {
     exitCode: 2,
     summary: "An input file is not in a format Tollgate can import.",
   },
+  ERR_REGISTRY_READ: {
+    exitCode: 1,
+    summary: "An ASN or country data file (CSV or MMDB) cannot be read or found.",
+  },
+  ERR_REGISTRY_FORMAT: {
+    exitCode: 2,
+    summary: "An ASN or country data file is not valid CSV ranges or a valid MaxMind DB (MMDB).",
+  },
   ERR_CLOUD_RANGES_READ: {
     exitCode: 1,
     summary: "A cloud provider IP-range file exists but cannot be read.",
