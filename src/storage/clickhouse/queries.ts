@@ -1,0 +1,327 @@
+import { AppError, DIRECTIONS, isDirection, u128ToIp, type Direction } from "../../core/index.ts";
+import {
+  isDimension,
+  METRICS,
+  type Dimension,
+  type FixedDimension,
+  type FlowFilter,
+  type Metric,
+  type SummaryQuery,
+  type SummaryResult,
+  type TimeRange,
+  type TimeseriesQuery,
+  type TimeseriesResult,
+  type TopQuery,
+  type TopResult,
+  type TopRow,
+  type Totals,
+} from "../store.ts";
+import { sqlInteger, sqlString } from "./literals.ts";
+import type { Tables } from "./schema.ts";
+
+/**
+ * The read side of the ClickHouse store, with the DuckDB store's semantics (same ranges, same
+ * `other` folding, same tie order: metric descending, then key ascending in the key's own
+ * type). Values reach SQL only through `literals.ts`, after the same checks as DuckDB's.
+ *
+ * 18.16 has no window functions, so a top-N is `GROUP BY … WITH TOTALS ORDER BY … LIMIT n`:
+ * the totals row covers every group before the LIMIT, in the same read as the top rows, and
+ * `other` is totals minus the rows returned. Dimensions held in a side table (networks, tags,
+ * exporter, cloud) aggregate by id first, then join the few ids to the side table and
+ * aggregate again by the joined key (two ids can share a name).
+ */
+
+export const TOP_LIMIT_MAX = 10_000;
+export const TIMESERIES_POINTS_MAX = 100_000;
+
+/** Runs one SELECT and gives its rows (JSONCompact: arrays of values) and the totals row. */
+export type RunQuery = (sql: string) => Promise<{ data: unknown[][]; totals?: unknown[] }>;
+
+interface DimensionSql {
+  /** Key expressions, grouped and ordered in this order; one key unless an address. */
+  keys: string[];
+  /** Turns the key values into the row's key text. */
+  text: (values: readonly unknown[]) => string;
+  /** The flows column holding the id of the side-table row the keys read. */
+  join?: { idColumn: string; table: "networks" | "exporters" };
+}
+
+function addressText(values: readonly unknown[]): string {
+  const hi = BigInt(String(values[0] ?? "0"));
+  const lo = BigInt(String(values[1] ?? "0"));
+  return u128ToIp((hi << 64n) | lo);
+}
+const plain = (values: readonly unknown[]): string => String(values[0] ?? "");
+
+const isIpv4 = "(src_addr_hi = 0 AND bitShiftRight(src_addr_lo, 32) = 65535)";
+
+const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
+  "src.addr": { keys: ["src_addr_hi", "src_addr_lo"], text: addressText },
+  "dst.addr": { keys: ["dst_addr_hi", "dst_addr_lo"], text: addressText },
+  "src.port": { keys: ["src_port"], text: plain },
+  "dst.port": { keys: ["dst_port"], text: plain },
+  proto: { keys: ["protocol"], text: plain },
+  exporter: {
+    keys: ["address_hi", "address_lo"],
+    text: addressText,
+    join: { idColumn: "exporter_id", table: "exporters" },
+  },
+  "in.if": { keys: ["in_if"], text: plain },
+  "out.if": { keys: ["out_if"], text: plain },
+  "src.net": {
+    keys: ["name"],
+    text: plain,
+    join: { idColumn: "src_network_id", table: "networks" },
+  },
+  "dst.net": {
+    keys: ["name"],
+    text: plain,
+    join: { idColumn: "dst_network_id", table: "networks" },
+  },
+  direction: { keys: ["direction"], text: plain },
+  "direction.source": { keys: ["direction_source"], text: plain },
+  locality: { keys: ["locality"], text: plain },
+  "ip.version": { keys: [`if(${isIpv4}, 4, 6)`], text: plain },
+  "src.as": { keys: ["src_as"], text: plain },
+  "dst.as": { keys: ["dst_as"], text: plain },
+  source: { keys: ["source"], text: plain },
+  "observed.action": {
+    keys: ["multiIf(observed_action = 1, 'accept', observed_action = 2, 'reject', '')"],
+    text: plain,
+  },
+  "cloud.provider": cloud("cloud_provider"),
+  "cloud.account": cloud("cloud_account"),
+  "cloud.region": cloud("cloud_region"),
+  "cloud.zone": cloud("cloud_zone"),
+  "cloud.vpc": cloud("cloud_vpc"),
+  "cloud.subnet": cloud("cloud_subnet"),
+  "cloud.instance": cloud("cloud_instance"),
+  "cloud.interface": cloud("cloud_interface"),
+};
+
+function cloud(columnName: string): DimensionSql {
+  return { keys: [columnName], text: plain, join: { idColumn: "exporter_id", table: "exporters" } };
+}
+
+const METRIC_SQL: Readonly<Record<Metric, string>> = {
+  bytes: "sum(bytes)",
+  packets: "sum(packets)",
+  flows: "count()",
+};
+
+function invalid(message: string): AppError {
+  return new AppError("ERR_QUERY_INVALID", message);
+}
+
+function dimensionSql(by: Dimension): DimensionSql {
+  const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
+  if (fixed !== undefined) return fixed;
+  // isDimension has checked the key's characters; it still goes through the literal encoder.
+  const side = by.startsWith("src.") ? "src" : "dst";
+  const tagKey = by.slice("src.tag.".length);
+  // indexOf gives 0 for a missing key, and element 0 of a ClickHouse array is the default ''.
+  return {
+    keys: [`tag_values[indexOf(tag_keys, ${sqlString(tagKey)})]`],
+    text: plain,
+    join: { idColumn: `${side}_network_id`, table: "networks" },
+  };
+}
+
+function checkMetric(metric: string): Metric {
+  if (!(METRICS as readonly string[]).includes(metric)) {
+    throw invalid(`metric "${metric}" is not one of ${METRICS.join(", ")}`);
+  }
+  return metric as Metric;
+}
+
+function checkBound(value: number | undefined, name: string): void {
+  if (value !== undefined && !Number.isSafeInteger(value)) {
+    throw invalid(`${name} must be a whole number of epoch milliseconds, got ${value}`);
+  }
+}
+
+/** The DuckDB store's checks (storage/duckdb/queries.ts), with its messages. */
+export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | undefined): void {
+  checkBound(range.fromMs, "from");
+  checkBound(range.toMs, "to");
+  if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs > range.toMs) {
+    throw invalid(`the range starts (${range.fromMs}) after it ends (${range.toMs})`);
+  }
+  const direction = filter?.direction;
+  if (direction !== undefined && !isDirection(direction)) {
+    throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
+  }
+  // The port's filter has only `direction` today; anything else is refused, not ignored,
+  // until the filter language's ClickHouse dialect (query/filter) is wired here.
+  const unknown = Object.keys(filter ?? {}).filter((key) => key !== "direction");
+  if (unknown.length > 0) {
+    throw invalid(`the ClickHouse store does not filter on ${unknown.join(", ")} yet`);
+  }
+}
+
+function whereSql(range: TimeRange, filter: FlowFilter | undefined): string {
+  let sql = `end_ms >= ${sqlInteger(range.fromMs)} AND end_ms < ${sqlInteger(range.toMs)}`;
+  if (filter?.direction !== undefined) sql += ` AND direction = ${sqlString(filter.direction)}`;
+  return sql;
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string") return Number(value);
+  return 0;
+}
+
+export async function queryDataRange(run: RunQuery, tables: Tables): Promise<TimeRange | null> {
+  const { data } = await run(`SELECT min(end_ms), max(end_ms), count() FROM ${tables.flows}`);
+  const [first, last, count] = data[0] ?? [];
+  if (toNumber(count) === 0) return null;
+  return { fromMs: toNumber(first), toMs: toNumber(last) + 1 };
+}
+
+async function resolveRange(
+  run: RunQuery,
+  tables: Tables,
+  range: Partial<TimeRange>,
+): Promise<TimeRange | null> {
+  if (range.fromMs !== undefined && range.toMs !== undefined) {
+    return { fromMs: range.fromMs, toMs: range.toMs };
+  }
+  const stored = await queryDataRange(run, tables);
+  const fromMs = range.fromMs ?? stored?.fromMs;
+  const toMs = range.toMs ?? stored?.toMs;
+  if (fromMs === undefined || toMs === undefined) return null;
+  return { fromMs, toMs: Math.max(fromMs, toMs) };
+}
+
+function zeroTotals(): Totals {
+  return { bytes: 0, packets: 0, flows: 0 };
+}
+
+function zeroByDirection<T>(make: () => T): Record<Direction, T> {
+  return { ingress: make(), egress: make(), internal: make(), transit: make() };
+}
+
+export async function querySummary(
+  run: RunQuery,
+  tables: Tables,
+  query: SummaryQuery,
+): Promise<SummaryResult> {
+  checkCommon(query.range, query.filter);
+  const directions = zeroByDirection(zeroTotals);
+  const total = zeroTotals();
+  const range = await resolveRange(run, tables, query.range);
+  if (range === null) return { range, directions, total };
+  const { data } = await run(
+    `SELECT toString(direction), count(), sum(bytes), sum(packets)
+     FROM ${tables.flows} WHERE ${whereSql(range, query.filter)} GROUP BY direction`,
+  );
+  for (const [direction, flows, bytes, packets] of data) {
+    if (typeof direction !== "string" || !isDirection(direction)) continue;
+    const totals = directions[direction];
+    totals.flows = toNumber(flows);
+    totals.bytes = toNumber(bytes);
+    totals.packets = toNumber(packets);
+    total.flows += totals.flows;
+    total.bytes += totals.bytes;
+    total.packets += totals.packets;
+  }
+  return { range, directions, total };
+}
+
+export async function queryTop(run: RunQuery, tables: Tables, query: TopQuery): Promise<TopResult> {
+  checkCommon(query.range, query.filter);
+  const metric = checkMetric(query.metric);
+  if (!isDimension(query.by)) {
+    throw invalid(
+      `"${String(query.by)}" is not a dimension: use src.addr, dst.addr, proto… or src.tag.<key> / dst.tag.<key> with a key of letters, digits, _ and -`,
+    );
+  }
+  if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > TOP_LIMIT_MAX) {
+    throw invalid(`limit must be a whole number from 0 to ${TOP_LIMIT_MAX}, got ${query.limit}`);
+  }
+  const base = { by: query.by, metric, rows: [] as TopRow[], other: zeroTotals() };
+  const range = await resolveRange(run, tables, query.range);
+  if (range === null) return { range, ...base, total: zeroTotals() };
+  const where = whereSql(range, query.filter);
+  const dimension = dimensionSql(query.by);
+  const keys = dimension.keys.map((key, index) => `${key} AS k${index}`).join(", ");
+  const groupKeys = dimension.keys.map((_, index) => `k${index}`).join(", ");
+  const metricColumn = { flows: "f", bytes: "b", packets: "p" }[metric];
+  let from: string;
+  if (dimension.join === undefined) {
+    from = `SELECT ${keys}, count() AS f, sum(bytes) AS b, sum(packets) AS p
+      FROM ${tables.flows} WHERE ${where} GROUP BY ${groupKeys}`;
+  } else {
+    const side = dimension.join.table === "networks" ? tables.networks : tables.exporters;
+    from = `SELECT ${keys}, sum(f0) AS f, sum(b0) AS b, sum(p0) AS p FROM (
+        SELECT ${dimension.join.idColumn} AS id, count() AS f0, sum(bytes) AS b0, sum(packets) AS p0
+        FROM ${tables.flows} WHERE ${where} GROUP BY id
+      ) ANY LEFT JOIN (SELECT * FROM ${side}) USING id
+      GROUP BY ${groupKeys}`;
+  }
+  // 18.16 sends no totals row with LIMIT 0: ask for one row and drop it.
+  const { data, totals } = await run(
+    `${from} WITH TOTALS ORDER BY ${metricColumn} DESC, ${groupKeys} ASC LIMIT ${sqlInteger(Math.max(1, query.limit))}`,
+  );
+  const keyCount = dimension.keys.length;
+  const rows: TopRow[] = data.slice(0, query.limit).map((row) => ({
+    key: dimension.text(row.slice(0, keyCount)),
+    flows: toNumber(row[keyCount]),
+    bytes: toNumber(row[keyCount + 1]),
+    packets: toNumber(row[keyCount + 2]),
+  }));
+  const total = {
+    flows: toNumber(totals?.[keyCount]),
+    bytes: toNumber(totals?.[keyCount + 1]),
+    packets: toNumber(totals?.[keyCount + 2]),
+  };
+  const other = { ...total };
+  for (const row of rows) {
+    other.flows -= row.flows;
+    other.bytes -= row.bytes;
+    other.packets -= row.packets;
+  }
+  return { range, by: query.by, metric, rows, other, total };
+}
+
+export async function queryTimeseries(
+  run: RunQuery,
+  tables: Tables,
+  query: TimeseriesQuery,
+): Promise<TimeseriesResult> {
+  checkCommon(query.range, query.filter);
+  const metric = checkMetric(query.metric);
+  const { stepMs } = query;
+  if (!Number.isSafeInteger(stepMs) || stepMs <= 0) {
+    throw invalid(`step must be a positive whole number of milliseconds, got ${stepMs}`);
+  }
+  const range = await resolveRange(run, tables, query.range);
+  if (range === null) return { range, stepMs, metric, points: [] };
+  const floorToStep = (ms: number): number => ms - (((ms % stepMs) + stepMs) % stepMs);
+  const firstMs = floorToStep(range.fromMs);
+  const count =
+    range.toMs > range.fromMs ? (floorToStep(range.toMs - 1) - firstMs) / stepMs + 1 : 0;
+  if (count > TIMESERIES_POINTS_MAX) {
+    throw invalid(
+      `the range holds ${count} steps of ${stepMs} ms, more than ${TIMESERIES_POINTS_MAX}: use a larger step or a shorter range`,
+    );
+  }
+  const points = Array.from({ length: count }, (_, index) => ({
+    timeMs: firstMs + index * stepMs,
+    byDirection: zeroByDirection(() => 0),
+  }));
+  if (count === 0) return { range, stepMs, metric, points };
+  const step = sqlInteger(stepMs);
+  // The double modulo floors negative times too (% keeps the dividend's sign, as in DuckDB).
+  const { data } = await run(
+    `SELECT end_ms - (((end_ms % ${step}) + ${step}) % ${step}) AS bucket_ms,
+            toString(direction), ${METRIC_SQL[metric]}
+     FROM ${tables.flows} WHERE ${whereSql(range, query.filter)} GROUP BY bucket_ms, direction`,
+  );
+  for (const [bucketMs, direction, value] of data) {
+    if (typeof direction !== "string" || !isDirection(direction)) continue;
+    const point = points[(toNumber(bucketMs) - firstMs) / stepMs];
+    if (point !== undefined) point.byDirection[direction] += toNumber(value);
+  }
+  return { range, stepMs, metric, points };
+}

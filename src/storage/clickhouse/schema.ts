@@ -1,0 +1,229 @@
+import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../core/index.ts";
+import { sqlIdentifier, sqlString } from "./literals.ts";
+
+/**
+ * The ClickHouse schema of the flow store, the same facts as the DuckDB store's
+ * (`storage/duckdb/schema.ts`) in ClickHouse types:
+ *
+ * - `flows`: MergeTree, one partition per UTC day of the flow end time (what retention drops
+ *   and what a time range prunes first). Sorting key `(intDiv(end_ms, 3600000), direction,
+ *   exporter_id, src_network_id, dst_network_id, end_ms)`: the hour first, so the primary index
+ *   prunes a time range to whole hours (intDiv is monotonic, so `end_ms` bounds map to it);
+ *   then the low-cardinality columns every top-N groups or filters by, so rows with the same
+ *   direction, exporter and networks lie together: a direction filter reads fewer marks and the
+ *   columns compress better (bench/clickhouse-append.ts measures the variants).
+ * - Times are Int64 epoch ms, as DuckDB's BIGINT; the bucket arithmetic is the same.
+ * - Addresses are two UInt64 halves of the 128-bit form of `core/ip.ts` (IPv4-mapped IPv6),
+ *   like DuckDB's, rather than FixedString(16): the halves are the words the batch already
+ *   holds, and the bench measured both layouts' bytes per flow on disk.
+ * - Closed vocabularies are Enum8 whose values are the `core` indexes, so the writer copies
+ *   the batch's index byte unchanged; a value `core` adds later widens the type in place
+ *   (`ALTER TABLE … MODIFY COLUMN`, metadata only for a superset).
+ * - Networks and exporters are 64-bit ids derived from their content (see `ids.ts`), so several
+ *   collectors writing into one cluster agree on ids without coordinating. Their side tables
+ *   are ReplacingMergeTree by id: two collectors inserting the same network leave identical
+ *   rows, which queries read with `ANY LEFT JOIN` and merges collapse.
+ * - `extra` (sparse JSON text) is '' when absent: a Nullable column costs a null map per row.
+ * - No LowCardinality column: the only strings per flow would be network and cloud names,
+ *   which live in the side tables. No codecs and no TTL: 18.16 has neither (see version.ts).
+ */
+
+export const SCHEMA_VERSION = 1;
+
+function enumSql(values: readonly string[]): string {
+  return `Enum8(${values.map((value, index) => `${sqlString(value)} = ${index}`).join(", ")})`;
+}
+
+export const ENUM_COLUMNS = [
+  { name: "source", values: FLOW_SOURCES },
+  { name: "direction", values: DIRECTIONS },
+  { name: "direction_source", values: DIRECTION_SOURCES },
+  { name: "locality", values: LOCALITIES },
+] as const;
+
+export function enumColumnType(name: (typeof ENUM_COLUMNS)[number]["name"]): string {
+  const column = ENUM_COLUMNS.find((candidate) => candidate.name === name);
+  if (column === undefined) throw new Error(`no enum column ${name}`);
+  return enumSql(column.values);
+}
+
+/** How the RowBinary writer fills a column from a FlowBatch (see row-binary.ts). */
+export type FlowColumnKind =
+  | "ms" // Float64 epoch ms → Int64
+  | "count" // Float64 counter → UInt64
+  | "u32"
+  | "u16"
+  | "u8"
+  | "addr-hi" // bits 64–127 of a 4-word address → UInt64
+  | "addr-lo" // bits 0–63 → UInt64
+  | "network" // 1-based network index → content id (UInt64)
+  | "exporter" // exporter + domain + cloud context → content id (UInt64)
+  | "json"; // sparse text → String, '' when absent
+
+export interface FlowColumnSpec {
+  name: string;
+  type: string;
+  kind: FlowColumnKind;
+  field: string;
+  /** Bytes in RowBinary (0: variable). */
+  width: number;
+}
+
+const WIDTH: Record<FlowColumnKind, number> = {
+  ms: 8,
+  count: 8,
+  u32: 4,
+  u16: 2,
+  u8: 1,
+  "addr-hi": 8,
+  "addr-lo": 8,
+  network: 8,
+  exporter: 8,
+  json: 0,
+};
+
+function col(name: string, type: string, kind: FlowColumnKind, field: string): FlowColumnSpec {
+  return { name, type, kind, field, width: WIDTH[kind] };
+}
+
+/** Table order = RowBinary order. */
+export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
+  col("start_ms", "Int64", "ms", "startMs"),
+  col("end_ms", "Int64", "ms", "endMs"),
+  col("exporter_id", "UInt64", "exporter", "exporter"),
+  col("source", enumColumnType("source"), "u8", "source"),
+  col("in_if", "UInt32", "u32", "inIf"),
+  col("out_if", "UInt32", "u32", "outIf"),
+  col("src_addr_hi", "UInt64", "addr-hi", "srcAddr"),
+  col("src_addr_lo", "UInt64", "addr-lo", "srcAddr"),
+  col("dst_addr_hi", "UInt64", "addr-hi", "dstAddr"),
+  col("dst_addr_lo", "UInt64", "addr-lo", "dstAddr"),
+  col("src_port", "UInt16", "u16", "srcPort"),
+  col("dst_port", "UInt16", "u16", "dstPort"),
+  col("protocol", "UInt8", "u8", "protocol"),
+  // IPFIX tcpControlBits (IE 6) is 16 bits wide (RFC 7125), NetFlow's is 8.
+  col("tcp_flags", "UInt16", "u16", "tcpFlags"),
+  col("tos", "UInt8", "u8", "tos"),
+  col("src_as", "UInt32", "u32", "srcAs"),
+  col("dst_as", "UInt32", "u32", "dstAs"),
+  col("src_mask_len", "UInt8", "u8", "srcMaskLen"),
+  col("dst_mask_len", "UInt8", "u8", "dstMaskLen"),
+  col("next_hop_hi", "UInt64", "addr-hi", "nextHop"),
+  col("next_hop_lo", "UInt64", "addr-lo", "nextHop"),
+  // IE 61 as the exporter stated it: 0 ingress, 1 egress, 255 not stated.
+  col("flow_direction", "UInt8", "u8", "flowDirection"),
+  col("sampled_bytes", "UInt64", "count", "sampledBytes"),
+  col("sampled_packets", "UInt64", "count", "sampledPackets"),
+  col("sampling_rate", "UInt32", "u32", "samplingRate"),
+  col("sampling_rate_known", "UInt8", "u8", "samplingRateKnown"),
+  col("bytes", "UInt64", "count", "bytes"),
+  col("packets", "UInt64", "count", "packets"),
+  col("direction", enumColumnType("direction"), "u8", "direction"),
+  col("direction_source", enumColumnType("direction_source"), "u8", "directionSource"),
+  col("locality", enumColumnType("locality"), "u8", "locality"),
+  col("src_network_id", "UInt64", "network", "srcNetwork"),
+  col("dst_network_id", "UInt64", "network", "dstNetwork"),
+  col("extra", "String", "json", "extra"),
+  col("observed_action", "UInt8", "u8", "observedAction"),
+];
+
+export const FLOWS_ORDER_BY =
+  "(intDiv(end_ms, 3600000), direction, exporter_id, src_network_id, dst_network_id, end_ms)";
+export const FLOWS_PARTITION_BY = "toYYYYMMDD(toDateTime(intDiv(end_ms, 1000)))";
+
+/** The cloud context columns of `exporters` and the CloudContext field of each. */
+export const EXPORTER_CLOUD_COLUMNS = [
+  ["cloud_provider", "provider"],
+  ["cloud_account", "account"],
+  ["cloud_region", "region"],
+  ["cloud_zone", "zone"],
+  ["cloud_vpc", "vpc"],
+  ["cloud_subnet", "subnet"],
+  ["cloud_instance", "instance"],
+  ["cloud_interface", "interface"],
+] as const;
+
+/** Column name, ClickHouse type and ImportCheckpoint field, in table order. */
+export const IMPORT_COLUMNS = [
+  ["file_key", "String", "fileKey"],
+  ["head_sha256", "String", "headSha256"],
+  ["head_bytes", "UInt64", "headBytes"],
+  ["size_bytes", "UInt64", "sizeBytes"],
+  ["mtime_ms", "Float64", "mtimeMs"],
+  ["format", "String", "format"],
+  ["offset_bytes", "UInt64", "offsetBytes"],
+  ["line", "UInt64", "line"],
+  ["records", "UInt64", "records"],
+  ["complete", "UInt8", "complete"],
+] as const;
+
+/** Column name, type and InterfaceCounters field, in table order (as DuckDB's). */
+export const INTERFACE_COUNTER_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ["received_ms", "Int64", "receivedMs"],
+  ["agent", "String", "agentAddr"],
+  ["sub_agent_id", "UInt32", "subAgentId"],
+  ["sequence", "UInt32", "sequence"],
+  ["if_index", "UInt32", "ifIndex"],
+  ["if_type", "UInt32", "ifType"],
+  ["if_speed_bps", "UInt64", "ifSpeedBps"],
+  ["if_direction", "UInt32", "ifDirection"],
+  ["if_status", "UInt32", "ifStatus"],
+  ["in_octets", "UInt64", "inOctets"],
+  ["in_ucast_pkts", "UInt64", "inUcastPkts"],
+  ["in_multicast_pkts", "UInt64", "inMulticastPkts"],
+  ["in_broadcast_pkts", "UInt64", "inBroadcastPkts"],
+  ["in_discards", "UInt64", "inDiscards"],
+  ["in_errors", "UInt64", "inErrors"],
+  ["in_unknown_protos", "UInt64", "inUnknownProtos"],
+  ["out_octets", "UInt64", "outOctets"],
+  ["out_ucast_pkts", "UInt64", "outUcastPkts"],
+  ["out_multicast_pkts", "UInt64", "outMulticastPkts"],
+  ["out_broadcast_pkts", "UInt64", "outBroadcastPkts"],
+  ["out_discards", "UInt64", "outDiscards"],
+  ["out_errors", "UInt64", "outErrors"],
+  ["promiscuous_mode", "UInt32", "promiscuousMode"],
+];
+
+/** Fully qualified table names of one database. */
+export interface Tables {
+  database: string;
+  flows: string;
+  networks: string;
+  exporters: string;
+  imports: string;
+  interfaceCounters: string;
+  schemaVersion: string;
+}
+
+export function tablesOf(database: string, flowsTable = "flows"): Tables {
+  const db = sqlIdentifier(database);
+  return {
+    database: db,
+    flows: `${db}.${sqlIdentifier(flowsTable)}`,
+    networks: `${db}.networks`,
+    exporters: `${db}.exporters`,
+    imports: `${db}.imports`,
+    interfaceCounters: `${db}.interface_counters`,
+    schemaVersion: `${db}.schema_version`,
+  };
+}
+
+export function flowsTableSql(name: string, engine = "MergeTree()"): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (${FLOW_COLUMN_SPECS.map((spec) => `${spec.name} ${spec.type}`).join(", ")})
+    ENGINE = ${engine} PARTITION BY ${FLOWS_PARTITION_BY} ORDER BY ${FLOWS_ORDER_BY}`;
+}
+
+/** Every statement of schema version 1, idempotent (IF NOT EXISTS). */
+export function schemaStatements(tables: Tables): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${tables.database}`,
+    `CREATE TABLE IF NOT EXISTS ${tables.schemaVersion} (version UInt32, description String, applied_at_ms Int64) ENGINE = MergeTree() ORDER BY version`,
+    flowsTableSql(tables.flows),
+    `CREATE TABLE IF NOT EXISTS ${tables.networks} (id UInt64, name String, tag_keys Array(String), tag_values Array(String)) ENGINE = ReplacingMergeTree() ORDER BY id`,
+    `CREATE TABLE IF NOT EXISTS ${tables.exporters} (id UInt64, address_hi UInt64, address_lo UInt64, observation_domain UInt32, ${EXPORTER_CLOUD_COLUMNS.map(([name]) => `${name} String`).join(", ")}) ENGINE = ReplacingMergeTree() ORDER BY id`,
+    // Newest checkpoint per file wins: ReplacingMergeTree by file_key with written_ms as the
+    // version, read with FINAL (one row per file; the table holds one row per imported file).
+    `CREATE TABLE IF NOT EXISTS ${tables.imports} (${IMPORT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}, written_ms Int64) ENGINE = ReplacingMergeTree(written_ms) ORDER BY file_key`,
+    `CREATE TABLE IF NOT EXISTS ${tables.interfaceCounters} (${INTERFACE_COUNTER_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDateTime(intDiv(received_ms, 1000))) ORDER BY (agent, if_index, received_ms)`,
+  ];
+}

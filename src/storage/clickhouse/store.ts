@@ -1,0 +1,486 @@
+import { Readable } from "node:stream";
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import {
+  AppError,
+  isAppError,
+  type FlowBatch,
+  type ImportCheckpoint,
+  type InterfaceCounters,
+} from "../../core/index.ts";
+import { silentLogger, type Logger } from "../../platform/index.ts";
+import type { FlowStore, NetworkRef, TimeRange } from "../store.ts";
+import { contentId, exporterKey, networkKey, type ContentId } from "./ids.ts";
+import { sqlString } from "./literals.ts";
+import {
+  queryDataRange,
+  querySummary,
+  queryTimeseries,
+  queryTop,
+  type RunQuery,
+} from "./queries.ts";
+import { createRowBinaryEncoder, RecordConversionError } from "./row-binary.ts";
+import {
+  ENUM_COLUMNS,
+  enumColumnType,
+  EXPORTER_CLOUD_COLUMNS,
+  IMPORT_COLUMNS,
+  INTERFACE_COUNTER_COLUMNS,
+  SCHEMA_VERSION,
+  schemaStatements,
+  tablesOf,
+  type Tables,
+} from "./schema.ts";
+import { capabilitiesOf, type ServerCapabilities } from "./version.ts";
+
+export interface ClickHouseStoreConfig {
+  /** HTTP interface, e.g. `http://127.0.0.1:8123`. */
+  url: string;
+  database: string;
+  username: string;
+  password: string;
+  /** Every request (insert or query) fails after this long instead of hanging. */
+  requestTimeoutMs: number;
+  /**
+   * Insert through this table instead of `flows` (a Distributed table over a cluster's local
+   * `flows` tables); queries read it too. The store creates it only when it is `flows`.
+   */
+  flowsTable?: string;
+}
+
+export const defaultClickHouseStoreConfig: ClickHouseStoreConfig = {
+  url: "http://127.0.0.1:8123",
+  database: "tollgate",
+  username: "default",
+  password: "",
+  requestTimeoutMs: 30_000,
+};
+
+export interface ClickHouseStoreDeps {
+  logger?: Logger;
+  nowMs?: () => number;
+}
+
+export interface ClickHouseStore extends FlowStore {
+  readonly url: string;
+  /** The server's capabilities, known after start(). */
+  capabilities(): ServerCapabilities | undefined;
+  countFlows(): Promise<number>;
+}
+
+/** Connection failures that mean "nobody answers there" rather than a query error. */
+function isUnreachable(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENOTFOUND" ||
+    code === "ETIMEDOUT" ||
+    /timeout|ECONNREFUSED|socket hang up/i.test(message)
+  );
+}
+
+/**
+ * The ClickHouse flow store (the port of `storage/store.ts`), for 18.16 and later. Inert
+ * constructor; `start()` checks the server, creates the database and tables and records the
+ * schema version; `stop()` waits for writes in flight and closes the HTTP connections.
+ *
+ * Writes: a batch is one RowBinary INSERT into `flows` (ClickHouse makes one part of it,
+ * atomically), preceded by the few side-table rows it needs (networks and exporters not seen
+ * before, by content id) and followed by its import checkpoints. ClickHouse has no
+ * multi-statement transaction, so unlike DuckDB the rows and the checkpoints do not commit
+ * together: a crash after the flows' INSERT and before the checkpoints' resumes the import at
+ * the previous checkpoint and stores that one batch twice. Documented in docs/34-clickhouse.md.
+ */
+export function createClickHouseStore(
+  config: ClickHouseStoreConfig,
+  deps: ClickHouseStoreDeps = {},
+): ClickHouseStore {
+  const logger = deps.logger ?? silentLogger;
+  const nowMs = deps.nowMs ?? Date.now;
+  const url = config.url.replace(/\/+$/, "");
+  const tables: Tables = tablesOf(config.database, config.flowsTable);
+  let client: ClickHouseClient | undefined;
+  let capabilities: ServerCapabilities | undefined;
+  let writeChain: Promise<void> = Promise.resolve();
+  let closing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const encoder = createRowBinaryEncoder();
+  /** Side-table ids known to be stored (read at start, added after each insert). */
+  const storedNetworks = new Set<bigint>();
+  const storedExporters = new Set<bigint>();
+  let networkCache:
+    { refs: readonly NetworkRef[]; ids: Uint32Array; values: ContentId[] } | undefined;
+  let exporterIds = new Uint32Array(0);
+
+  function fix(): string {
+    return `check that ClickHouse runs and that storage.clickhouse.url (${url}) points at its HTTP interface`;
+  }
+
+  function wrap(
+    code: "ERR_STORE_OPEN" | "ERR_STORE_WRITE" | "ERR_STORE_QUERY",
+    what: string,
+    cause: unknown,
+  ): AppError {
+    if (isAppError(cause)) return cause;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (isUnreachable(cause)) {
+      return new AppError(
+        code,
+        `${what}: ClickHouse at ${url} did not answer (${detail}); ${fix()}`,
+        { cause },
+      );
+    }
+    return new AppError(code, `${what} on ClickHouse at ${url}: ${detail}`, { cause });
+  }
+
+  function open(): ClickHouseClient {
+    if (client === undefined || closing) {
+      throw new AppError("ERR_STORE_QUERY", `flow store ClickHouse at ${url} is not open`);
+    }
+    return client;
+  }
+
+  async function command(sql: string): Promise<void> {
+    await open().command({ query: sql });
+  }
+
+  const run: RunQuery = async (sql) => {
+    const result = await open().query({ query: sql, format: "JSONCompact" });
+    const json = (await result.json()) as { data: unknown[][]; totals?: unknown[] };
+    return json;
+  };
+
+  async function insertRowBinary(table: string, body: Buffer): Promise<void> {
+    const result = await open().exec({
+      query: `INSERT INTO ${table} FORMAT RowBinary`,
+      values: Readable.from([body]),
+    });
+    // Drain the (empty) response so the socket returns to the pool.
+    for await (const chunk of result.stream) void chunk;
+  }
+
+  async function insertJsonRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await open().insert({ table, values: rows, format: "JSONEachRow" });
+  }
+
+  async function migrate(): Promise<void> {
+    for (const statement of schemaStatements(tables)) await command(statement);
+    const { data } = await run(`SELECT max(version), count() FROM ${tables.schemaVersion}`);
+    const [maxVersion, count] = data[0] ?? [];
+    const version = Number(count) === 0 ? 0 : Number(maxVersion);
+    if (version > SCHEMA_VERSION) {
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `ClickHouse database ${config.database} at ${url} has schema version ${version}, newer than this Tollgate's ${SCHEMA_VERSION}: upgrade Tollgate`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      await insertJsonRows(tables.schemaVersion, [
+        {
+          version: SCHEMA_VERSION,
+          description: "flows, networks, exporters, imports, interface counters",
+          applied_at_ms: nowMs(),
+        },
+      ]);
+      logger.info("flow store migrated", {
+        url,
+        database: config.database,
+        version: SCHEMA_VERSION,
+      });
+    }
+    // A vocabulary `core` grew since the table was made: widen the Enum8 in place (a superset
+    // is a metadata change). Only when `flows` is ours, not a Distributed table's name.
+    if (config.flowsTable === undefined || config.flowsTable === "flows") {
+      const { data: columns } = await run(
+        `SELECT name, type FROM system.columns WHERE database = ${sqlString(config.database)} AND table = 'flows'`,
+      );
+      const types = new Map(columns.map(([name, type]) => [String(name), String(type)]));
+      for (const column of ENUM_COLUMNS) {
+        const wanted = enumColumnType(column.name);
+        const stored = types.get(column.name);
+        if (stored !== undefined && stored.replaceAll(" ", "") !== wanted.replaceAll(" ", "")) {
+          await command(`ALTER TABLE ${tables.flows} MODIFY COLUMN ${column.name} ${wanted}`);
+          logger.info("flow store enum widened", { column: column.name });
+        }
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    if (client !== undefined) return;
+    const candidate = createClient({
+      url,
+      username: config.username,
+      password: config.password,
+      request_timeout: config.requestTimeoutMs,
+      // 18.16 answers compressed requests fine, but flows compress little and cost CPU.
+      compression: { request: false, response: false },
+      log: { level: 127 as never },
+      max_open_connections: 4,
+    });
+    client = candidate;
+    try {
+      const { data } = await run("SELECT version()");
+      capabilities = capabilitiesOf(String(data[0]?.[0] ?? ""));
+      await migrate();
+      const networks = await run(`SELECT DISTINCT toString(id) FROM ${tables.networks}`);
+      for (const [id] of networks.data) storedNetworks.add(BigInt(String(id)));
+      const exporters = await run(`SELECT DISTINCT toString(id) FROM ${tables.exporters}`);
+      for (const [id] of exporters.data) storedExporters.add(BigInt(String(id)));
+    } catch (error) {
+      client = undefined;
+      await candidate.close().catch(() => undefined);
+      throw wrap("ERR_STORE_OPEN", `cannot open flow store database ${config.database}`, error);
+    }
+    logger.info("flow store open", {
+      url,
+      database: config.database,
+      version: capabilities.version,
+    });
+  }
+
+  async function stop(): Promise<void> {
+    if (client === undefined || closing) return;
+    closing = true;
+    await writeChain;
+    await Promise.allSettled([...inFlight]);
+    await client.close();
+    client = undefined;
+    closing = false;
+    logger.info("flow store closed", { url });
+  }
+
+  /** Network ids of the batch's list, inserting the ones never stored. */
+  async function networkIds(refs: readonly NetworkRef[]): Promise<Uint32Array> {
+    if (networkCache?.refs !== refs) {
+      const ids = new Uint32Array(refs.length * 2);
+      const values = refs.map((ref, index) => {
+        const id = contentId(networkKey(ref.name, ref.tags));
+        ids[index * 2] = id.lo;
+        ids[index * 2 + 1] = id.hi;
+        return id;
+      });
+      networkCache = { refs, ids, values };
+    }
+    const fresh: Record<string, unknown>[] = [];
+    networkCache.values.forEach((id, index) => {
+      if (storedNetworks.has(id.value)) return;
+      const ref = refs[index] as NetworkRef;
+      fresh.push({
+        id: id.value.toString(),
+        name: ref.name,
+        tag_keys: Object.keys(ref.tags),
+        tag_values: Object.values(ref.tags),
+      });
+    });
+    await insertJsonRows(tables.networks, fresh);
+    for (const row of fresh) storedNetworks.add(BigInt(String(row["id"])));
+    return networkCache.ids;
+  }
+
+  /** Exporter id of every row (two words per row), inserting the ones never stored. */
+  async function rowExporterIds(batch: FlowBatch): Promise<Uint32Array> {
+    if (exporterIds.length < batch.length * 2) exporterIds = new Uint32Array(batch.capacity * 2);
+    const words = batch.exporter;
+    const fresh = new Map<bigint, Record<string, unknown>>();
+    let lastKey = "";
+    let last: ContentId | undefined;
+    let lastW0 = -1;
+    let lastW1 = -1;
+    let lastW2 = -1;
+    let lastW3 = -1;
+    let lastDomain = -1;
+    let lastCloud = -1;
+    for (let row = 0; row < batch.length; row++) {
+      const base = row * 4;
+      const w0 = words[base] ?? 0;
+      const w1 = words[base + 1] ?? 0;
+      const w2 = words[base + 2] ?? 0;
+      const w3 = words[base + 3] ?? 0;
+      const domain = batch.observationDomain[row] ?? 0;
+      const cloud = batch.cloud[row] ?? 0;
+      // Rows come in runs from one datagram or one log file: recompute only on a change.
+      if (
+        last === undefined ||
+        w0 !== lastW0 ||
+        w1 !== lastW1 ||
+        w2 !== lastW2 ||
+        w3 !== lastW3 ||
+        domain !== lastDomain ||
+        cloud !== lastCloud
+      ) {
+        const context = cloud === 0 ? undefined : batch.clouds[cloud - 1];
+        const key = exporterKey(words, base, domain, context);
+        if (key !== lastKey) {
+          last = contentId(key);
+          lastKey = key;
+          if (!storedExporters.has(last.value) && !fresh.has(last.value)) {
+            const row: Record<string, unknown> = {
+              id: last.value.toString(),
+              address_hi: ((BigInt(w3) << 32n) | BigInt(w2)).toString(),
+              address_lo: ((BigInt(w1) << 32n) | BigInt(w0)).toString(),
+              observation_domain: domain,
+            };
+            for (const [name, field] of EXPORTER_CLOUD_COLUMNS) row[name] = context?.[field] ?? "";
+            fresh.set(last.value, row);
+          }
+        }
+        lastW0 = w0;
+        lastW1 = w1;
+        lastW2 = w2;
+        lastW3 = w3;
+        lastDomain = domain;
+        lastCloud = cloud;
+      }
+      const id = last as ContentId;
+      exporterIds[row * 2] = id.lo;
+      exporterIds[row * 2 + 1] = id.hi;
+    }
+    await insertJsonRows(tables.exporters, [...fresh.values()]);
+    for (const id of fresh.keys()) storedExporters.add(id);
+    return exporterIds;
+  }
+
+  async function writeCheckpoints(checkpoints: readonly ImportCheckpoint[]): Promise<void> {
+    const writtenMs = nowMs();
+    await insertJsonRows(
+      tables.imports,
+      checkpoints.map((checkpoint, index) => {
+        const row: Record<string, unknown> = { written_ms: writtenMs + index };
+        for (const [name, , field] of IMPORT_COLUMNS) {
+          const value = checkpoint[field];
+          row[name] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+        }
+        return row;
+      }),
+    );
+  }
+
+  async function write(batch: FlowBatch, refs: readonly NetworkRef[]): Promise<void> {
+    open();
+    if (batch.length === 0 && batch.checkpoints.length === 0) return;
+    try {
+      if (batch.length > 0) {
+        // Side rows first: a query never sees a flow whose network or exporter is missing.
+        const networks = await networkIds(refs);
+        const exporters = await rowExporterIds(batch);
+        const body = encoder.encode(batch, networks, exporters);
+        await insertRowBinary(tables.flows, body);
+      }
+      await writeCheckpoints(batch.checkpoints);
+    } catch (cause) {
+      if (cause instanceof RecordConversionError) {
+        throw new AppError(
+          "ERR_STORE_WRITE",
+          `cannot write ${batch.length} flows to ${url}: ${cause.message}`,
+          { cause },
+        );
+      }
+      throw wrap("ERR_STORE_WRITE", `cannot write ${batch.length} flows`, cause);
+    }
+  }
+
+  function chained(task: () => Promise<void>): Promise<void> {
+    if (closing) {
+      return Promise.reject(
+        new AppError("ERR_STORE_WRITE", `flow store ClickHouse at ${url} is closing`),
+      );
+    }
+    if (client === undefined) {
+      return Promise.reject(
+        new AppError("ERR_STORE_WRITE", `flow store ClickHouse at ${url} is not open`),
+      );
+    }
+    const result = writeChain.then(task);
+    writeChain = result.catch(() => undefined);
+    return result;
+  }
+
+  async function writeCounters(counters: readonly InterfaceCounters[]): Promise<void> {
+    if (counters.length === 0) return;
+    try {
+      await insertJsonRows(
+        tables.interfaceCounters,
+        counters.map((sample) => {
+          const row: Record<string, unknown> = {};
+          for (const [name, type, field] of INTERFACE_COUNTER_COLUMNS) {
+            const value = (sample as unknown as Record<string, number | string>)[field] ?? 0;
+            row[name] = type === "String" ? String(value) : Math.max(0, Math.floor(Number(value)));
+          }
+          return row;
+        }),
+      );
+    } catch (cause) {
+      throw wrap(
+        "ERR_STORE_WRITE",
+        `cannot write ${counters.length} interface counter samples`,
+        cause,
+      );
+    }
+  }
+
+  async function query<T>(what: string, task: () => Promise<T>): Promise<T> {
+    if (client === undefined || closing) {
+      throw new AppError("ERR_STORE_QUERY", `flow store ClickHouse at ${url} is not open`);
+    }
+    const promise = (async () => {
+      try {
+        return await task();
+      } catch (cause) {
+        throw wrap("ERR_STORE_QUERY", `${what} failed`, cause);
+      }
+    })();
+    inFlight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      inFlight.delete(promise);
+    }
+  }
+
+  async function count(table: string): Promise<number> {
+    const { data } = await run(`SELECT count() FROM ${table}`);
+    return Number(data[0]?.[0] ?? 0);
+  }
+
+  async function readCheckpoints(): Promise<ImportCheckpoint[]> {
+    const { data } = await run(
+      `SELECT ${IMPORT_COLUMNS.map(([name]) => name).join(", ")} FROM ${tables.imports} FINAL ORDER BY file_key`,
+    );
+    return data.map((row) => {
+      const checkpoint: Record<string, unknown> = {};
+      IMPORT_COLUMNS.forEach(([name, type, field], index) => {
+        const value = row[index];
+        checkpoint[field] =
+          name === "complete"
+            ? Number(value) === 1
+            : type === "String"
+              ? String(value)
+              : Number(value);
+      });
+      return checkpoint as unknown as ImportCheckpoint;
+    });
+  }
+
+  return {
+    url,
+    capabilities: () => capabilities,
+    start,
+    stop,
+    append: (batch, refs) => chained(() => write(batch, refs)),
+    appendCounters: (counters) => chained(() => writeCounters(counters)),
+    countInterfaceCounters: () =>
+      query("counting interface counters", () => count(tables.interfaceCounters)),
+    summary: (q) => query("summary", () => querySummary(run, tables, q)),
+    top: (q) => query("top", () => queryTop(run, tables, q)),
+    timeseries: (q) => query("time series", () => queryTimeseries(run, tables, q)),
+    dataRange: (): Promise<TimeRange | null> =>
+      query("data range", () => queryDataRange(run, tables)),
+    importCheckpoints: () => query("reading import checkpoints", readCheckpoints),
+    countFlows: () => query("counting flows", () => count(tables.flows)),
+  };
+}
+

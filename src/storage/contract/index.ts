@@ -1,0 +1,6 @@
+export {
+  describeFlowStoreContract,
+  type ContractCapabilities,
+  type ContractStore,
+} from "./flow-store-contract.ts";
+export { CONTRACT_T0_MS, contractFlows } from "./contract-flows.ts";
