@@ -114,10 +114,39 @@ export const SourcesSchema = Type.Object(
 
 export const StorageSchema = Type.Object(
   {
-    backend: Type.Literal("duckdb", {
+    backend: Type.Union([Type.Literal("duckdb"), Type.Literal("clickhouse")], {
       default: "duckdb",
-      description: "Flow store. duckdb: one embedded file under dataDir.",
+      description:
+        "Flow store. duckdb: one embedded file under dataDir. clickhouse: a ClickHouse server (18.16 or later), see storage.clickhouse.",
     }),
+    clickhouse: Type.Object(
+      {
+        url: Type.String({
+          default: "http://127.0.0.1:8123",
+          description: "ClickHouse HTTP interface.",
+        }),
+        database: Type.String({
+          default: "tollgate",
+          pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+          description: "Database holding the flow tables; created when missing.",
+        }),
+        username: Type.String({ default: "default" }),
+        password: Type.String({ default: "", description: "Prefer an env override to the file." }),
+        requestTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 30_000,
+          description: "An insert or query fails after this long rather than hanging.",
+        }),
+        flowsTable: Type.String({
+          default: "flows",
+          pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+          description:
+            "Table flows are inserted into and read from: a Distributed table's name on a cluster.",
+        }),
+      },
+      { ...Strict, default: {} },
+    ),
     batchMaxRecords: Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
