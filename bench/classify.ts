@@ -19,7 +19,7 @@ import {
   parsePrefix,
 } from "../src/core/index.ts";
 import type { DecodedFlow, FlowRecord, Prefix } from "../src/core/index.ts";
-import { EMPTY_TAGS, buildNetworkTable } from "../src/inventory/index.ts";
+import { EMPTY_ATTRIBUTES, EMPTY_TAGS, buildNetworkTable } from "../src/inventory/index.ts";
 import type { NetworkDeclaration, NetworkMatch } from "../src/inventory/index.ts";
 import {
   createClassifier,
@@ -155,7 +155,14 @@ function createNaiveClassifier(): (flow: DecodedFlow, receivedMs: number) => Flo
     }
     // The naive way: each prefix carries its own network's tags (no inheritance).
     const declaration = declarations[Math.floor(index / CIDRS_PER_NETWORK)]!;
-    const match = { name: declaration.name, prefix: prefix.text, tags: declaration.tags };
+    const match: NetworkMatch = {
+      name: declaration.name,
+      prefix: prefix.text,
+      tags: declaration.tags,
+      attributes: EMPTY_ATTRIBUTES,
+      origin: "",
+      enclosing: [],
+    };
     map.set(
       prefix.version === 4
         ? prefix.network
@@ -213,6 +220,8 @@ function createNaiveClassifier(): (flow: DecodedFlow, receivedMs: number) => Flo
       dstNetwork: dst?.name ?? "",
       srcTags: src?.tags ?? EMPTY_TAGS,
       dstTags: dst?.tags ?? EMPTY_TAGS,
+      srcCountry: "",
+      dstCountry: "",
     };
   };
 }

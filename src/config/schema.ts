@@ -8,6 +8,9 @@ import { Type, type Static } from "@sinclair/typebox";
 
 const Strict = { additionalProperties: false } as const;
 
+const attribute = (description: string) =>
+  Type.Optional(Type.String({ minLength: 1, description }));
+
 export const NetworkSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, description: "Name shown in tables and filters." }),
@@ -15,6 +18,18 @@ export const NetworkSchema = Type.Object(
       minItems: 1,
       description: "IPv4 and IPv6 prefixes (10.0.0.0/8, 2001:db8::/32) or single addresses.",
     }),
+    site: attribute("Site or data centre (fra1, office-paris). Inherited by nested networks."),
+    provider: attribute(
+      "Who runs it: aws, gcp, azure, on-prem, or any name (hetzner, equinix). Inherited.",
+    ),
+    account: attribute("Cloud account, project or subscription id. Inherited."),
+    region: attribute("Cloud region in the provider's spelling (us-east-1, europe-west1, eastus)."),
+    zone: attribute("Availability zone (us-east-1a, europe-west1-b, 1)."),
+    vpc: attribute("VPC / VNet id or name."),
+    subnet: attribute("Subnet id or name."),
+    egress: attribute(
+      "How traffic leaves it for the internet: nat, internet-gateway, endpoint, transit-gateway, direct-connect, vpn, peering, interconnect, expressroute, none.",
+    ),
     tags: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Type.String(), {
       default: {},
       description: "Free tags: team, service, env, cost-center… Nested networks inherit them.",
@@ -23,14 +38,79 @@ export const NetworkSchema = Type.Object(
   Strict,
 );
 
+export const InterfaceSchema = Type.Object(
+  {
+    ifIndex: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Array(Type.Integer({ minimum: 0 }))], {
+        description: "SNMP ifIndex (or a list) as the exporter reports it in flows.",
+      }),
+    ),
+    name: attribute(
+      "Interface name as the exporter reports it (IPFIX/NetFlow v9 options, IE 82), or a /regex/.",
+    ),
+    description: attribute(
+      "Interface description (IE 83), or a /regex/ such as /^(TRANSIT|IX):/.",
+    ),
+    boundary: Type.Union([Type.Literal("external"), Type.Literal("internal")], {
+      description:
+        "external: the far side is not ours (transit, peering, IX, customer); internal: it is.",
+    }),
+    connectivity: attribute("transit, peering, ix, pni, customer, backbone, vpn…"),
+    provider: attribute("Who is on the other side: the transit provider, IX or customer name."),
+  },
+  Strict,
+);
+
+export const ExporterSchema = Type.Object(
+  {
+    address: Type.String({
+      minLength: 1,
+      description: "The exporter's source address as flows arrive from it.",
+    }),
+    name: attribute("Name shown instead of the address."),
+    site: attribute("Site of the exporter."),
+    samplingRate: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4294967295,
+        description: "1-in-N sampling rate used when the export itself gives none.",
+      }),
+    ),
+    interfaces: Type.Array(InterfaceSchema, {
+      default: [],
+      description:
+        "Boundary interfaces. When a flow crosses one, its direction comes from the interfaces, not the networks.",
+    }),
+  },
+  Strict,
+);
+
 export const InventorySchema = Type.Object(
   {
+    include: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        "More inventory files (YAML or JSON with networks: and exporters:), paths or globs relative to this file. Re-read on change.",
+    }),
     networks: Type.Optional(
       Type.Array(NetworkSchema, {
         description:
-          'Your networks ("ours"). When absent, the private ranges (RFC 1918, 100.64.0.0/10, fc00::/7) are ours.',
+          'Your networks ("ours"). When none is declared anywhere, the private ranges (RFC 1918, 100.64.0.0/10, fc00::/7) are ours.',
       }),
     ),
+    exporters: Type.Array(ExporterSchema, {
+      default: [],
+      description: "Exporters (routers, switches, probes) with their boundary interfaces.",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
+/** One included inventory file. */
+export const InventoryFileSchema = Type.Object(
+  {
+    networks: Type.Array(NetworkSchema, { default: [] }),
+    exporters: Type.Array(ExporterSchema, { default: [] }),
   },
   { ...Strict, default: {} },
 );
@@ -204,3 +284,6 @@ export const ConfigSchema = Type.Object(
 
 export type TollgateConfig = Static<typeof ConfigSchema>;
 export type NetworkConfig = Static<typeof NetworkSchema>;
+export type ExporterConfig = Static<typeof ExporterSchema>;
+export type InterfaceConfig = Static<typeof InterfaceSchema>;
+export type InventoryFile = Static<typeof InventoryFileSchema>;

@@ -110,6 +110,9 @@ export class FlowBatch {
   /** 1-based index into the classifier's network list; 0 = no declared network. */
   srcNetwork!: Uint32Array;
   dstNetwork!: Uint32Array;
+  /** ISO 3166-1 alpha-2 country of each end as two ASCII bytes (`(c0 << 8) | c1`), 0 unknown. */
+  srcCountry!: Uint16Array;
+  dstCountry!: Uint16Array;
 
   constructor(capacity = 1024) {
     this.capacity = Math.max(1, capacity);
@@ -173,6 +176,8 @@ export class FlowBatch {
     this.locality = grow(this.locality, u8);
     this.srcNetwork = grow(this.srcNetwork, u32);
     this.dstNetwork = grow(this.dstNetwork, u32);
+    this.srcCountry = grow(this.srcCountry, u16);
+    this.dstCountry = grow(this.dstCountry, u16);
     if (this.extra === undefined) this.extra = [];
     /* eslint-enable @typescript-eslint/no-unnecessary-condition */
     this.capacity = capacity;
@@ -425,6 +430,8 @@ export class FlowBatch {
       dstNetwork: dst?.name ?? "",
       srcTags: src?.tags ?? {},
       dstTags: dst?.tags ?? {},
+      srcCountry: countryText(this.srcCountry[row] ?? 0),
+      dstCountry: countryText(this.dstCountry[row] ?? 0),
     };
   }
 
@@ -533,6 +540,8 @@ export const SCALAR_COLUMNS = [
   "locality",
   "srcNetwork",
   "dstNetwork",
+  "srcCountry",
+  "dstCountry",
 ] as const satisfies readonly (keyof FlowBatch)[];
 
 /** Every four-words-per-row address column. */
@@ -550,3 +559,15 @@ export function flowSourceIndex(source: FlowSource): number {
 }
 
 export { copyWords };
+
+/** A country stored as two ASCII bytes, as text ("" for 0). */
+export function countryText(code: number): string {
+  return code === 0 ? "" : String.fromCharCode(code >>> 8, code & 0xff);
+}
+
+/** "US" → 0x5553; anything but two ASCII letters → 0. */
+export function countryCode(text: string): number {
+  if (!/^[A-Za-z]{2}$/.test(text)) return 0;
+  const upper = text.toUpperCase();
+  return (upper.charCodeAt(0) << 8) | upper.charCodeAt(1);
+}

@@ -100,4 +100,7 @@ export interface FlowRecord extends DecodedFlow {
   dstNetwork: string;
   srcTags: Tags;
   dstTags: Tags;
+  /** ISO 3166-1 alpha-2 country of each end (address registry), "" when unknown. */
+  srcCountry: string;
+  dstCountry: string;
 }

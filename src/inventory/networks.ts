@@ -5,12 +5,29 @@
  */
 import { LpmTable, comparePrefixes, parsePrefix, prefixContains } from "../core/index.ts";
 import type { Prefix, Tags } from "../core/index.ts";
+import {
+  EMPTY_ATTRIBUTES,
+  NETWORK_ATTRIBUTES,
+  type NetworkAttribute,
+  type NetworkAttributes,
+} from "./attributes.ts";
 
-/** One declared network: a name, its prefixes (CIDR text) and free tags. */
+/** One declared network: a name, its prefixes (CIDR text), free tags and attributes. */
 export interface NetworkDeclaration {
   name: string;
   cidrs: readonly string[];
   tags: Readonly<Record<string, string>>;
+  /** Unset attributes inherit from the enclosing network. */
+  site?: string | undefined;
+  provider?: string | undefined;
+  account?: string | undefined;
+  region?: string | undefined;
+  zone?: string | undefined;
+  vpc?: string | undefined;
+  subnet?: string | undefined;
+  egress?: string | undefined;
+  /** Where it was declared, for `explain`: `tollgate.yaml inventory.networks[2]`. */
+  origin?: string | undefined;
 }
 
 /**
@@ -22,6 +39,12 @@ export interface NetworkMatch {
   readonly name: string;
   readonly prefix: string;
   readonly tags: Tags;
+  /** Own attributes merged over those of enclosing networks; interned. */
+  readonly attributes: NetworkAttributes;
+  /** Where the network was declared (`NetworkDeclaration.origin`), "" when not given. */
+  readonly origin: string;
+  /** The enclosing declared networks' matches, nearest first: what `explain` shows. */
+  readonly enclosing: readonly NetworkMatch[];
 }
 
 /** A problem in the declarations, with the configuration path it comes from. */
@@ -122,8 +145,24 @@ export function buildNetworkTable(
   };
   // Sorted so that every prefix follows the prefixes enclosing it: the stack then holds exactly
   // the chain of enclosing prefixes, and the top is the nearest one, whose merged tags are final.
+  const internedAttributes = new Map<string, NetworkAttributes>([
+    [JSON.stringify(EMPTY_ATTRIBUTES), EMPTY_ATTRIBUTES],
+  ]);
+  const internAttributes = (attributes: Record<NetworkAttribute, string>): NetworkAttributes => {
+    const key = JSON.stringify(attributes);
+    const known = internedAttributes.get(key);
+    if (known !== undefined) return known;
+    const frozen = Object.freeze(attributes);
+    internedAttributes.set(key, frozen);
+    return frozen;
+  };
   const sorted = [...declared].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
-  const stack: { prefix: Prefix; tags: Tags }[] = [];
+  const stack: {
+    prefix: Prefix;
+    tags: Tags;
+    attributes: NetworkAttributes;
+    match: NetworkMatch;
+  }[] = [];
   for (const entry of sorted) {
     for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
       if (prefixContains(top.prefix, entry.prefix)) break;
@@ -131,13 +170,26 @@ export function buildNetworkTable(
     }
     const declaration = declarations[entry.network];
     const own = declaration?.tags ?? EMPTY_TAGS;
-    const inherited = stack.at(-1)?.tags ?? EMPTY_TAGS;
-    const tags = intern({ ...inherited, ...own });
-    stack.push({ prefix: entry.prefix, tags });
-    table.insert(
-      entry.prefix,
-      Object.freeze({ name: declaration?.name ?? "", prefix: entry.prefix.text, tags }),
-    );
+    const parent = stack.at(-1);
+    const tags = intern({ ...(parent?.tags ?? EMPTY_TAGS), ...own });
+    const attributes: Record<NetworkAttribute, string> = {
+      ...(parent?.attributes ?? EMPTY_ATTRIBUTES),
+    };
+    for (const attribute of NETWORK_ATTRIBUTES) {
+      const value = declaration?.[attribute];
+      if (value !== undefined && value !== "") attributes[attribute] = value;
+    }
+    const enclosing = parent === undefined ? [] : [parent.match, ...parent.match.enclosing];
+    const match: NetworkMatch = Object.freeze({
+      name: declaration?.name ?? "",
+      prefix: entry.prefix.text,
+      tags,
+      attributes: internAttributes(attributes),
+      origin: declaration?.origin ?? "",
+      enclosing: Object.freeze(enclosing),
+    });
+    stack.push({ prefix: entry.prefix, tags, attributes: match.attributes, match });
+    table.insert(entry.prefix, match);
   }
   return {
     ok: true,

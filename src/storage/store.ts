@@ -5,6 +5,7 @@ import type {
   InterfaceCounters,
   Tags,
 } from "../core/index.ts";
+import type { FilterExpression } from "../query/filter/index.ts";
 
 /**
  * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
@@ -69,9 +70,15 @@ export function isDimension(value: string): value is Dimension {
   return (FIXED_DIMENSIONS as readonly string[]).includes(value) || TAG_DIMENSION.test(value);
 }
 
-/** Restricts a query; the filter language of a later issue replaces this with an AST. */
+/**
+ * Restricts a query: `direction` (the `--direction` option) and `where` (a parsed filter
+ * expression, query/filter) both apply when both are given.
+ */
 export interface FlowFilter {
   direction?: Direction;
+  where?: FilterExpression;
+  /** The text `where` was parsed from, so a store's errors point at the user's columns. */
+  whereText?: string;
 }
 
 export interface SummaryQuery {
@@ -132,10 +139,18 @@ export interface TimeseriesResult {
   points: TimeseriesPoint[];
 }
 
-/** A declared network as flows refer to it: its name and its tags. */
+/**
+ * A network as flows refer to it: a declared network (name, tags, attributes), or, for an end
+ * outside the inventory, the cloud provider range holding it (`kind: "cloud"`, named
+ * `provider:SERVICE:region`, its service in `service`).
+ */
 export interface NetworkRef {
   name: string;
   tags: Tags;
+  kind?: "inventory" | "cloud";
+  /** site, provider, account, region, zone, vpc, subnet, egress ("" or absent when unknown). */
+  attributes?: Readonly<Record<string, string>>;
+  service?: string;
 }
 
 export interface FlowStore {

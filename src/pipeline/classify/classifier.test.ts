@@ -4,7 +4,28 @@ import { FlowBatch, formatIpv4, formatIpv6Groups, reverseDirection } from "../..
 import type { DecodedFlow } from "../../core/index.ts";
 import { EMPTY_TAGS, buildNetworkTable } from "../../inventory/index.ts";
 import type { NetworkDeclaration, NetworkTable } from "../../inventory/index.ts";
-import { createClassifier } from "./classifier.ts";
+import { buildExporterTable } from "../../inventory/index.ts";
+import type { ExporterTable } from "../../inventory/index.ts";
+import { createClassifier, networksOnly } from "./classifier.ts";
+
+/** Exporter 192.0.2.254: 7 transit and 8 an IX (external), 2 and "core*" ports internal. */
+function edge(): ExporterTable {
+  const result = buildExporterTable([
+    {
+      address: "192.0.2.254",
+      name: "edge1",
+      interfaces: [
+        { ifIndex: 7, boundary: "external", connectivity: "transit", provider: "Cogent" },
+        { ifIndex: [8], boundary: "external", connectivity: "ix", provider: "DE-CIX" },
+        { ifIndex: 2, boundary: "internal" },
+        { name: "/^core/", boundary: "internal" },
+      ],
+    },
+  ]);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  result.table.get("192.0.2.254")?.learnInterface(3, "core-1", "to the core");
+  return result.table;
+}
 
 const declarations: NetworkDeclaration[] = [
   { name: "corp", cidrs: ["10.0.0.0/8", "2001:db8:100::/40"], tags: { team: "net" } },
@@ -136,17 +157,36 @@ describe("createClassifier", () => {
     });
   });
 
-  it("lets an interface rule take precedence over the networks", () => {
-    const withInterfaces = createClassifier(table(), {
-      interfaceDirection: (batch, row) => (batch.inIf[row] === 7 ? "ingress" : undefined),
+  it("lets boundary interfaces take precedence over the networks", () => {
+    const withInterfaces = createClassifier({ ...networksOnly(table()), exporters: edge() });
+    const at = (inIf: number, outIf: number, src = "10.0.0.1", dst = "10.0.0.2") =>
+      withInterfaces.classify(flow(src, dst, { inIf, outIf }), receivedMs);
+    expect(at(7, 2)).toMatchObject({
+      direction: "ingress",
+      directionSource: "interface",
+      locality: "on-prem",
     });
-    expect(
-      withInterfaces.classify(flow("10.0.0.1", "10.0.0.2", { inIf: 7 }), receivedMs),
-    ).toMatchObject({ direction: "ingress", directionSource: "interface", locality: "on-prem" });
-    expect(withInterfaces.classify(flow("10.0.0.1", "10.0.0.2"), receivedMs)).toMatchObject({
-      direction: "internal",
+    expect(at(2, 7)).toMatchObject({ direction: "egress", directionSource: "interface" });
+    expect(at(7, 8)).toMatchObject({ direction: "transit", directionSource: "interface" });
+    // 3 is declared by its learnt name (a regex), 5 is undeclared: internal by implication.
+    expect(at(3, 5)).toMatchObject({ direction: "internal", directionSource: "interface" });
+    // ifIndex 0 on both sides decides nothing: the networks do.
+    expect(at(0, 0, "10.0.0.1", "8.8.8.8")).toMatchObject({
+      direction: "egress",
       directionSource: "networks",
     });
+    // One external side is enough.
+    expect(at(0, 8, "8.8.8.8", "1.1.1.1")).toMatchObject({
+      direction: "egress",
+      directionSource: "interface",
+    });
+    // Another exporter without boundaries: networks.
+    expect(
+      withInterfaces.classify(
+        flow("10.0.0.1", "10.0.0.2", { inIf: 7, exporterAddr: "192.0.2.9" }),
+        receivedMs,
+      ),
+    ).toMatchObject({ direction: "internal", directionSource: "networks" });
   });
 
   it("classifies a batch's rows in place and in order", () => {
@@ -210,6 +250,23 @@ describe("a flow and its reverse", () => {
           expect(backward.dstTags).toEqual(forward.srcTags);
         },
       ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("classify to opposite directions through boundary interfaces too", () => {
+    const classifier = createClassifier({ ...networksOnly(table()), exporters: edge() });
+    const ifIndex = fc.constantFrom(0, 2, 3, 5, 7, 8);
+    fc.assert(
+      fc.property(ends, ifIndex, ifIndex, ([srcAddr, dstAddr], inIf, outIf) => {
+        const forward = classifier.classify(flow(srcAddr, dstAddr, { inIf, outIf }), 0);
+        const backward = classifier.classify(
+          flow(dstAddr, srcAddr, { inIf: outIf, outIf: inIf }),
+          0,
+        );
+        expect(backward.direction).toBe(reverseDirection(forward.direction));
+        expect(backward.directionSource).toBe(forward.directionSource);
+      }),
       { numRuns: 2000 },
     );
   });

@@ -157,6 +157,8 @@ export function createFlowGenerator(
       locality,
       srcNetwork,
       dstNetwork,
+      srcCountry: "",
+      dstCountry: "",
       srcTags,
       dstTags,
     };
