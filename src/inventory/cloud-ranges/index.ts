@@ -1,0 +1,11 @@
+export * from "./cloud-range.ts";
+export { cloudRangeRank } from "./kinds.ts";
+export { parseAwsIpRanges } from "./parse-aws.ts";
+export { parseGcpCloud, parseGcpGoog } from "./parse-gcp.ts";
+export { parseAzureServiceTags } from "./parse-azure.ts";
+export { parseCloudRanges } from "./parse.ts";
+export type { CloudRangesInput } from "./parse.ts";
+export { buildCloudRangeTable, buildCloudRangeTableFromFiles } from "./table.ts";
+export type { CloudRangeTable } from "./table.ts";
+export { loadCloudRanges } from "./load.ts";
+export type { CloudRangeFileStatus, LoadedCloudRanges } from "./load.ts";
