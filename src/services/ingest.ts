@@ -6,6 +6,7 @@ import { createFlowDecoder, type FlowDecoder } from "../decoders/index.ts";
 import { createClassifier } from "../pipeline/classify/index.ts";
 import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/index.ts";
 import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts";
+import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { networkTableOf } from "./networks.ts";
@@ -53,10 +54,17 @@ export function createIngest(
   expireHeld: (atMs: number) => void;
 } {
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
-  const store = createDuckDbWorkerStore(
-    { path: flowStorePath(dataDir), readOnly: false, memoryLimit: config.storage.memoryLimit },
-    { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
-  );
+  const store =
+    config.storage.backend === "clickhouse"
+      ? createClickHouseStore(config.storage.clickhouse, { logger: deps.storeLogger })
+      : createDuckDbWorkerStore(
+          {
+            path: flowStorePath(dataDir),
+            readOnly: false,
+            memoryLimit: config.storage.memoryLimit,
+          },
+          { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
+        );
   const samplingRates = new Map<string, number>();
   for (const [address, rate] of Object.entries(config.sources.samplingRates)) {
     const canonical = canonicalIp(address);

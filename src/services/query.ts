@@ -17,6 +17,7 @@ import {
   parseRange,
   presentRange,
 } from "../query/index.ts";
+import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { silentLogger } from "../platform/index.ts";
@@ -33,6 +34,16 @@ async function withLocalStore<T>(
   query: QueryOptions,
   run: (store: FlowStore) => Promise<T>,
 ): Promise<T> {
+  if (config.storage.backend === "clickhouse") {
+    // The server is shared: query it directly, whether or not a Tollgate answers.
+    const store = createClickHouseStore(config.storage.clickhouse, { logger: silentLogger });
+    await store.start();
+    try {
+      return await run(store);
+    } finally {
+      await store.stop();
+    }
+  }
   const dataDir = path.resolve(config.dataDir);
   const file = flowStorePath(dataDir);
   if (!existsSync(file)) {

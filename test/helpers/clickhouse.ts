@@ -157,7 +157,7 @@ export async function startClickHouse(
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     if (stderr.length < 16_384) stderr += chunk.toString();
   });
   let exited: number | null | undefined;
@@ -169,7 +169,11 @@ export async function startClickHouse(
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async (): Promise<void> => {
     if (exited === undefined && child.pid !== undefined) {
-      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      const gone = new Promise<void>((resolve) =>
+        child.once("exit", () => {
+          resolve();
+        }),
+      );
       process.kill(child.pid, "SIGTERM");
       const timer = setTimeout(() => {
         if (exited === undefined && child.pid !== undefined) process.kill(child.pid, "SIGKILL");

@@ -46,12 +46,17 @@ interface DimensionSql {
   join?: { idColumn: string; table: "networks" | "exporters" };
 }
 
+/** A JSON scalar as text (UInt64 arrives quoted, small integers as numbers). */
+function scalarText(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
+}
+
 function addressText(values: readonly unknown[]): string {
-  const hi = BigInt(String(values[0] ?? "0"));
-  const lo = BigInt(String(values[1] ?? "0"));
+  const hi = BigInt(scalarText(values[0]) || "0");
+  const lo = BigInt(scalarText(values[1]) || "0");
   return u128ToIp((hi << 64n) | lo);
 }
-const plain = (values: readonly unknown[]): string => String(values[0] ?? "");
+const plain = (values: readonly unknown[]): string => scalarText(values[0]);
 
 const isIpv4 = "(src_addr_hi = 0 AND bitShiftRight(src_addr_lo, 32) = 65535)";
 

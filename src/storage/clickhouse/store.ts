@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import {
   AppError,
   isAppError,
@@ -158,7 +158,10 @@ export function createClickHouseStore(
       values: Readable.from([body]),
     });
     // Drain the (empty) response so the socket returns to the pool.
-    for await (const chunk of result.stream) void chunk;
+    for await (const chunk of result.stream) {
+      // Nothing to read: an INSERT answers with an empty body.
+      if ((chunk as Buffer).length > 0) continue;
+    }
   }
 
   async function insertJsonRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
@@ -218,13 +221,14 @@ export function createClickHouseStore(
       request_timeout: config.requestTimeoutMs,
       // 18.16 answers compressed requests fine, but flows compress little and cost CPU.
       compression: { request: false, response: false },
-      log: { level: 127 as never },
+      log: { level: ClickHouseLogLevel.OFF },
       max_open_connections: 4,
     });
     client = candidate;
     try {
       const { data } = await run("SELECT version()");
-      capabilities = capabilitiesOf(String(data[0]?.[0] ?? ""));
+      const version = data[0]?.[0];
+      capabilities = capabilitiesOf(typeof version === "string" ? version : "");
       await migrate();
       const networks = await run(`SELECT DISTINCT toString(id) FROM ${tables.networks}`);
       for (const [id] of networks.data) storedNetworks.add(BigInt(String(id)));
@@ -483,4 +487,3 @@ export function createClickHouseStore(
     countFlows: () => query("counting flows", () => count(tables.flows)),
   };
 }
-

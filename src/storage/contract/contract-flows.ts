@@ -110,6 +110,9 @@ export function contractFlows(count: number, seed = 11, spreadMs = 3 * 3_600_000
       dstNetwork: dstNet.name,
       srcTags: srcNet.tags,
       dstTags: dstNet.tags,
+      // Neither store keeps countries yet: the contract leaves them empty.
+      srcCountry: "",
+      dstCountry: "",
     };
     if (isCloud) {
       record.cloud = pick(CLOUDS);
