@@ -17,6 +17,8 @@ import {
   type TopRow,
   type Totals,
 } from "../store.ts";
+import { compileFilter } from "../../query/filter/index.ts";
+import { createDuckDbFilterDialect } from "./filter-sql.ts";
 import { addressSql, EXPORTERS_TABLE, FLOWS_TABLE, isIpv4Sql, NETWORKS_TABLE } from "./schema.ts";
 
 /**
@@ -90,13 +92,20 @@ function dimensionSql(by: Dimension, params: Params): DimensionSql {
   return { sql: `coalesce(${side.charAt(0)}n.tags[$tag_key::VARCHAR], '')`, join: side };
 }
 
-function joinSql(dimension: DimensionSql): string {
-  if (dimension.join === undefined) return "";
-  if (dimension.join === "exporter") {
+function joinSql(join: DimensionSql["join"]): string {
+  if (join === undefined) return "";
+  if (join === "exporter") {
     return ` JOIN ${EXPORTERS_TABLE} e ON e.id = exporter_id`;
   }
-  const alias = dimension.join === "src" ? "sn" : "dn";
-  return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${dimension.join}_network_id`;
+  const alias = join === "src" ? "sn" : "dn";
+  return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${join}_network_id`;
+}
+
+/** Filters compile against the same dimension SQL that top-N groups by (filter-sql.ts). */
+const FILTER_DIALECT = createDuckDbFilterDialect(FIXED_DIMENSION_SQL);
+
+function isJoin(join: string): join is NonNullable<DimensionSql["join"]> {
+  return join === "src" || join === "dst" || join === "exporter";
 }
 
 function checkMetric(metric: string): Metric {
@@ -125,7 +134,16 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
   }
 }
 
-function whereSql(range: TimeRange, filter: FlowFilter | undefined, params: Params): string {
+/**
+ * The FROM and WHERE of a query: the flows table joined with what the filter's fields and
+ * `dimension` read, and the time range, `--direction` and filter expression ANDed.
+ */
+function fromWhereSql(
+  range: TimeRange,
+  filter: FlowFilter | undefined,
+  params: Params,
+  dimension?: DimensionSql,
+): { from: string; where: string } {
   // Bound as BIGINT (not DOUBLE) so the comparison stays on the column's type and DuckDB can
   // prune row groups by their end_ms zone maps. Parameters are cast in the SQL too: an uncast
   // integer parameter is typed as a literal and made the bucket expression of a time series
@@ -137,7 +155,19 @@ function whereSql(range: TimeRange, filter: FlowFilter | undefined, params: Para
     params["direction"] = filter.direction;
     sql += " AND direction = $direction::VARCHAR";
   }
-  return sql;
+  const joins = new Set<NonNullable<DimensionSql["join"]>>();
+  if (dimension?.join !== undefined) joins.add(dimension.join);
+  if (filter?.where !== undefined) {
+    const compiled = compileFilter(filter.where, FILTER_DIALECT, filter.whereText);
+    Object.assign(params, compiled.params);
+    sql += ` AND ${compiled.sql}`;
+    for (const join of compiled.joins) {
+      if (!isJoin(join)) throw new Error(`filter field SQL names an unknown join ${join}`);
+      joins.add(join);
+    }
+  }
+  const from = FLOWS_TABLE + [...joins].map((join) => joinSql(join)).join("");
+  return { from, where: sql };
 }
 
 function toNumber(value: DuckDBValue): number {
@@ -205,11 +235,11 @@ export async function querySummary(
   const range = await resolveRange(connection, query.range);
   if (range === null) return { range, directions, total };
   const params: Params = {};
-  const where = whereSql(range, query.filter, params);
+  const { from, where } = fromWhereSql(range, query.filter, params);
   const result = await rows(
     connection,
     `SELECT direction::VARCHAR, count(*)::DOUBLE, sum(bytes)::DOUBLE, sum(packets)::DOUBLE
-     FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY direction`,
+     FROM ${from} WHERE ${where} GROUP BY direction`,
     params,
   );
   for (const [direction, flows, bytes, packets] of result) {
@@ -249,8 +279,8 @@ export async function queryTop(connection: DuckDBConnection, query: TopQuery): P
   const range = await resolveRange(connection, query.range);
   if (range === null) return { range, ...base, total: zeroTotals() };
   const params: Params = {};
-  const where = whereSql(range, query.filter, params);
   const dimension = dimensionSql(query.by, params);
+  const { from, where } = fromWhereSql(range, query.filter, params, dimension);
   params["row_limit"] = BigInt(query.limit);
   // One statement, so the top rows and the folded rest come from the same snapshot even while
   // appends go on. Ties break on the key so the order is stable.
@@ -258,7 +288,7 @@ export async function queryTop(connection: DuckDBConnection, query: TopQuery): P
     connection,
     `WITH grouped AS (
        SELECT ${dimension.sql} AS k, count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets
-       FROM ${FLOWS_TABLE}${joinSql(dimension)} WHERE ${where} GROUP BY k
+       FROM ${from} WHERE ${where} GROUP BY k
      ), ranked AS (
        SELECT *, row_number() OVER (ORDER BY ${metric} DESC, k ASC) AS rank FROM grouped
      )
@@ -327,14 +357,14 @@ export async function queryTimeseries(
   }));
   if (count === 0) return { range, stepMs, metric, points };
   const params: Params = {};
-  const where = whereSql(range, query.filter, params);
+  const { from, where } = fromWhereSql(range, query.filter, params);
   params["step_ms"] = BigInt(stepMs);
   // The double modulo floors negative times too (DuckDB's % keeps the dividend's sign).
   const result = await rows(
     connection,
     `SELECT (end_ms - (((end_ms % $step_ms::BIGINT) + $step_ms::BIGINT) % $step_ms::BIGINT))::DOUBLE AS bucket_ms,
             direction::VARCHAR, ${METRIC_SQL[metric]}::DOUBLE
-     FROM ${FLOWS_TABLE} WHERE ${where} GROUP BY ALL`,
+     FROM ${from} WHERE ${where} GROUP BY ALL`,
     params,
   );
   for (const [bucketMs, direction, value] of result) {
