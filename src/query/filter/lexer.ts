@@ -26,6 +26,8 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   n: "\n",
   r: "\r",
   t: "\t",
+  b: "\b",
+  f: "\f",
   "0": "\0",
 };
 
