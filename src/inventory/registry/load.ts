@@ -1,0 +1,432 @@
+/**
+ * Loads the address registry: origin ASN, AS name and country for every address, from the
+ * bundled @ip-location-db data or the user's CSV/MMDB files, merged into one lookup table per
+ * family. Loading is a pure function of the options and the files: a service reloads by calling
+ * it again and swapping the reference it holds (docs/32-asn-country.md, "Reloading").
+ */
+import { readFile, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import {
+  AppError,
+  formatIpv4,
+  formatIpv6Groups,
+  parseIpv4ToU32,
+  parseIpv6ToWords,
+} from "../../core/index.ts";
+import { parseAsnCsv, parseCountryCsv } from "./csv.ts";
+import type { RangeSinks } from "./csv.ts";
+import { EntryInterner, countryCodeToText } from "./entry.ts";
+import type { RegistryEntry } from "./entry.ts";
+import { mergeRanges } from "./merge.ts";
+import { MmdbFormatError, walkMmdb } from "./mmdb.ts";
+import type { MmdbTargets } from "./mmdb.ts";
+import { RangeListBuilder, normalizeRanges } from "./range-list.ts";
+import { Ipv4Table, Ipv6Table } from "./table.ts";
+import { AsnValues } from "./values.ts";
+
+/**
+ * Where one field (ASN or country) comes from. A chosen source replaces the default for that
+ * field entirely, for both families: mixing two databases' opinions address by address would
+ * make `explain` answers depend on which one happened to cover a range.
+ */
+export type RegistrySourceOption =
+  | "default"
+  | "none"
+  | { readonly mmdb: string }
+  | { readonly csv: { readonly ipv4: string; readonly ipv6?: string } };
+
+export interface AddressRegistryOptions {
+  /** Default: the bundled @ip-location-db/asn ranges. */
+  readonly asn?: RegistrySourceOption;
+  /** Default: the bundled @ip-location-db/geo-whois-asn-country ranges. */
+  readonly country?: RegistrySourceOption;
+}
+
+export const REGISTRY_FIELDS = ["asn", "country"] as const;
+export type RegistryField = (typeof REGISTRY_FIELDS)[number];
+
+export const REGISTRY_SOURCE_KINDS = ["default", "csv", "mmdb"] as const;
+export type RegistrySourceKind = (typeof REGISTRY_SOURCE_KINDS)[number];
+
+/** One file the registry was loaded from. */
+export interface RegistrySource {
+  readonly field: RegistryField;
+  readonly kind: RegistrySourceKind;
+  /** Absolute path. */
+  readonly file: string;
+  /** Package version (default data), MMDB database type and build date, or file date (CSV). */
+  readonly version: string;
+  /** Ranges (CSV lines) or networks (MMDB tree leaves) read from the file for this field. */
+  readonly ranges: number;
+  /** The address families the file gave ranges of. */
+  readonly families: readonly (4 | 6)[];
+}
+
+/** What `explain` shows about an address. Ranges are `first - last`, inclusive. */
+export interface RegistryDescription {
+  /** Canonical address text. */
+  readonly address: string;
+  readonly entry: RegistryEntry | undefined;
+  /** The run of addresses around this one with the same ASN; undefined when no ASN is known. */
+  readonly asnRange: string | undefined;
+  /** The run of addresses around this one with the same country; undefined when unknown. */
+  readonly countryRange: string | undefined;
+  /** The files that gave the ASN and the country for the address's family. */
+  readonly asnSource: RegistrySource | undefined;
+  readonly countrySource: RegistrySource | undefined;
+}
+
+export interface AddressRegistry {
+  /** Hot path: the entry of an IPv4 address as an unsigned 32-bit number. Allocates nothing. */
+  lookupIpv4(address: number): RegistryEntry | undefined;
+  /**
+   * Hot path: the entry of an IPv6 address as four unsigned 32-bit words, most significant first
+   * (as core's LpmTable). IPv4-mapped addresses (`::ffff:a.b.c.d`) answer as their IPv4 address.
+   */
+  lookupIpv6(w0: number, w1: number, w2: number, w3: number): RegistryEntry | undefined;
+  /** The entry of an address given as text; undefined for unknown addresses and non-addresses. */
+  lookup(address: string): RegistryEntry | undefined;
+  /** Why an address has its entry; undefined when the text is not an address. */
+  describe(address: string): RegistryDescription | undefined;
+  readonly sources: readonly RegistrySource[];
+  /** Segments in the lookup tables (both families). */
+  readonly rangeCount: number;
+  /** Distinct entries (ASN, name, country combinations). */
+  readonly entryCount: number;
+  /** Bytes of the lookup tables' typed arrays plus an estimate of the interned entries. */
+  memoryBytes(): number;
+}
+
+interface PlannedFile {
+  readonly field: RegistryField;
+  readonly kind: RegistrySourceKind;
+  readonly format: "csv" | "mmdb";
+  readonly file: string;
+  readonly version: string | undefined;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The bundled data files of a field (resolved through Node's resolution, not a fixed path). */
+function defaultFiles(field: RegistryField): PlannedFile[] {
+  const packageName =
+    field === "asn" ? "@ip-location-db/asn" : "@ip-location-db/geo-whois-asn-country";
+  const stem = field === "asn" ? "asn" : "geo-whois-asn-country";
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${packageName}/package.json`);
+  } catch (error) {
+    throw new AppError(
+      "ERR_REGISTRY_READ",
+      `the default ${field} data package ${packageName} is not installed: reinstall tollgate, ` +
+        `or set the ${field} source to a CSV or MMDB file, or to "none"`,
+      { cause: error },
+    );
+  }
+  const directory = path.dirname(manifest);
+  const version = (require(manifest) as { version?: string }).version ?? "unknown";
+  return [4, 6].map((family) => ({
+    field,
+    kind: "default",
+    format: "csv",
+    file: path.join(directory, `${stem}-ipv${family}.csv`),
+    version: `${packageName} ${version}`,
+  }));
+}
+
+function plan(field: RegistryField, option: RegistrySourceOption): PlannedFile[] {
+  if (option === "none") return [];
+  if (option === "default") return defaultFiles(field);
+  if ("mmdb" in option) {
+    return [
+      { field, kind: "mmdb", format: "mmdb", file: path.resolve(option.mmdb), version: undefined },
+    ];
+  }
+  const files = [option.csv.ipv4, ...(option.csv.ipv6 === undefined ? [] : [option.csv.ipv6])];
+  return files.map((file) => ({
+    field,
+    kind: "csv",
+    format: "csv",
+    file: path.resolve(file),
+    version: undefined,
+  }));
+}
+
+async function readData(file: PlannedFile): Promise<Buffer> {
+  try {
+    return await readFile(file.file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError(
+      "ERR_REGISTRY_READ",
+      `cannot read the ${file.field} data file ${file.file}: ${reason}`,
+      { cause: error },
+    );
+  }
+}
+
+async function fileDate(file: string): Promise<string> {
+  const info = await stat(file);
+  return `file of ${info.mtime.toISOString().slice(0, 10)}`;
+}
+
+/**
+ * Reads the sources and builds the registry. Parsing yields to the event loop between slices of
+ * lines, so a reload inside a running collector delays its receivers by milliseconds, not by
+ * the whole load.
+ */
+export async function loadAddressRegistry(
+  options: AddressRegistryOptions = {},
+): Promise<AddressRegistry> {
+  const files = [
+    ...plan("asn", options.asn ?? "default"),
+    ...plan("country", options.country ?? "default"),
+  ];
+  const asnValues = new AsnValues();
+  const asn: RangeSinks = { ipv4: new RangeListBuilder(), ipv6: new RangeListBuilder() };
+  const country: RangeSinks = { ipv4: new RangeListBuilder(), ipv6: new RangeListBuilder() };
+  const sources: RegistrySource[] = [];
+  // One MMDB can give both fields (IPinfo lite); walk it once for both.
+  const walked = new Map<string, { version: string; networks: number }>();
+  const familiesOf = (file: PlannedFile, before: readonly [number, number]): (4 | 6)[] => {
+    const sinks = file.field === "asn" ? asn : country;
+    const families: (4 | 6)[] = [];
+    if (sinks.ipv4.length > before[0]) families.push(4);
+    if (sinks.ipv6.length > before[1]) families.push(6);
+    return families;
+  };
+  const lengths = (file: PlannedFile): readonly [number, number] => {
+    const sinks = file.field === "asn" ? asn : country;
+    return [sinks.ipv4.length, sinks.ipv6.length];
+  };
+  // MMDB walks fill both fields at once: the families each field got, by file.
+  const mmdbFamilies = new Map<string, (4 | 6)[]>();
+  for (const file of files) {
+    if (file.format === "mmdb") {
+      let result = walked.get(file.file);
+      if (result === undefined) {
+        const both = files.filter((other) => other.format === "mmdb" && other.file === file.file);
+        const targets: MmdbTargets = {
+          ...(both.some((other) => other.field === "asn")
+            ? { asn: { values: asnValues, ipv4: asn.ipv4, ipv6: asn.ipv6 } }
+            : {}),
+          ...(both.some((other) => other.field === "country") ? { country } : {}),
+        };
+        const bytes = await readData(file);
+        const before = both.map((other) => lengths(other));
+        try {
+          const walk = walkMmdb(bytes, targets);
+          const built = walk.metadata.buildEpoch * 1000;
+          result = {
+            version: `${walk.metadata.databaseType || "MMDB"} built ${new Date(built).toISOString().slice(0, 10)}`,
+            networks: walk.networks,
+          };
+        } catch (error) {
+          if (!(error instanceof MmdbFormatError)) throw error;
+          throw new AppError(
+            "ERR_REGISTRY_FORMAT",
+            `the ${file.field} file ${file.file} is not a valid MaxMind DB: it ${error.message}`,
+            { cause: error },
+          );
+        }
+        both.forEach((other, index) => {
+          mmdbFamilies.set(
+            `${other.field} ${other.file}`,
+            familiesOf(other, before[index] ?? [0, 0]),
+          );
+        });
+        walked.set(file.file, result);
+        await yieldToLoop();
+      }
+      sources.push({
+        field: file.field,
+        kind: file.kind,
+        file: file.file,
+        version: result.version,
+        ranges: result.networks,
+        families: mmdbFamilies.get(`${file.field} ${file.file}`) ?? [],
+      });
+      continue;
+    }
+    const bytes = await readData(file);
+    const before = lengths(file);
+    const ranges =
+      file.field === "asn"
+        ? await parseAsnCsv(bytes, file.file, asnValues, asn)
+        : await parseCountryCsv(bytes, file.file, country);
+    sources.push({
+      field: file.field,
+      kind: file.kind,
+      file: file.file,
+      version: file.version ?? (await fileDate(file.file)),
+      ranges,
+      families: familiesOf(file, before),
+    });
+  }
+
+  const interner = new EntryInterner();
+  // Entry index per (ASN value, country code) pair met while merging.
+  const pairs = new Map<number, number>();
+  const resolve = (asnValue: number, countryCode: number): number => {
+    const key = (asnValue + 1) * 65_536 + (countryCode < 0 ? 0 : countryCode);
+    let entry = pairs.get(key);
+    if (entry === undefined) {
+      const value = asnValues.list[asnValue];
+      entry = interner.intern(
+        value?.asn ?? 0,
+        value?.name ?? "",
+        countryCode < 0 ? "" : countryCodeToText(countryCode),
+      );
+      pairs.set(key, entry);
+    }
+    return entry;
+  };
+  const ipv4Segments = mergeRanges(
+    normalizeRanges(asn.ipv4.build()),
+    normalizeRanges(country.ipv4.build()),
+    resolve,
+  );
+  await yieldToLoop();
+  const ipv6Segments = mergeRanges(
+    normalizeRanges(asn.ipv6.build()),
+    normalizeRanges(country.ipv6.build()),
+    resolve,
+  );
+  return new Registry(
+    new Ipv4Table(ipv4Segments, interner.entries),
+    new Ipv6Table(ipv6Segments, interner.entries),
+    interner.entries,
+    sources,
+  );
+}
+
+/** Rough V8 cost of one interned entry: object with four fields and its name string. */
+const ENTRY_OBJECT_BYTES = 56;
+
+class Registry implements AddressRegistry {
+  readonly sources: readonly RegistrySource[];
+  readonly rangeCount: number;
+  readonly entryCount: number;
+  readonly #ipv4: Ipv4Table;
+  readonly #ipv6: Ipv6Table;
+  readonly #entries: readonly (RegistryEntry | undefined)[];
+  readonly #scratch = new Uint32Array(4);
+
+  constructor(
+    ipv4: Ipv4Table,
+    ipv6: Ipv6Table,
+    entries: readonly (RegistryEntry | undefined)[],
+    sources: readonly RegistrySource[],
+  ) {
+    this.#ipv4 = ipv4;
+    this.#ipv6 = ipv6;
+    this.#entries = entries;
+    this.sources = Object.freeze(sources.map((source) => Object.freeze(source)));
+    this.rangeCount = ipv4.segmentCount + ipv6.segmentCount;
+    this.entryCount = entries.length - 1;
+  }
+
+  lookupIpv4(address: number): RegistryEntry | undefined {
+    return this.#ipv4.lookup(address);
+  }
+
+  lookupIpv6(w0: number, w1: number, w2: number, w3: number): RegistryEntry | undefined {
+    if (w0 === 0 && w1 === 0 && w2 === 0xffff) return this.#ipv4.lookup(w3 >>> 0);
+    return this.#ipv6.lookup(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
+  }
+
+  lookup(address: string): RegistryEntry | undefined {
+    const v4 = parseIpv4ToU32(address);
+    if (v4 >= 0) return this.#ipv4.lookup(v4);
+    const words = this.#scratch;
+    if (!parseIpv6ToWords(address, words)) return undefined;
+    return this.lookupIpv6(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
+  }
+
+  describe(address: string): RegistryDescription | undefined {
+    let v4 = parseIpv4ToU32(address);
+    const words = new Uint32Array(4);
+    if (v4 < 0) {
+      if (!parseIpv6ToWords(address, words)) return undefined;
+      if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) v4 = words[3] ?? 0;
+    }
+    const family = v4 >= 0 ? 4 : 6;
+    // The last file wins where files overlap (see normalizeRanges), so search from the end.
+    const sourceOf = (field: RegistryField): RegistrySource | undefined =>
+      this.sources.findLast((source) => source.field === field && source.families.includes(family));
+    const sameAsn = (a: RegistryEntry | undefined, b: RegistryEntry | undefined): boolean =>
+      a?.asn === b?.asn && a?.asName === b?.asName;
+    const sameCountry = (a: RegistryEntry | undefined, b: RegistryEntry | undefined): boolean =>
+      a?.country === b?.country;
+    const hasAsn = (entry: RegistryEntry | undefined): boolean =>
+      entry !== undefined && (entry.asn !== 0 || entry.asName !== "");
+    const hasCountry = (entry: RegistryEntry | undefined): boolean =>
+      entry !== undefined && entry.country !== "";
+    if (family === 4) {
+      const table = this.#ipv4;
+      const segment = table.segmentOf(v4);
+      const entry = table.entryOf(segment);
+      const run = (same: typeof sameAsn): string => {
+        let first = segment;
+        while (first > 0 && same(table.entryOf(first - 1), entry)) first--;
+        let last = segment;
+        while (last + 1 < table.segmentCount && same(table.entryOf(last + 1), entry)) last++;
+        const end = last + 1 < table.segmentCount ? table.startOf(last + 1) - 1 : 0xffffffff;
+        return `${formatIpv4(table.startOf(first))} - ${formatIpv4(end)}`;
+      };
+      return {
+        address: formatIpv4(v4),
+        entry,
+        asnRange: hasAsn(entry) ? run(sameAsn) : undefined,
+        countryRange: hasCountry(entry) ? run(sameCountry) : undefined,
+        asnSource: sourceOf("asn"),
+        countrySource: sourceOf("country"),
+      };
+    }
+    const table = this.#ipv6;
+    const segment = table.segmentOf(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
+    const entry = table.entryOf(segment);
+    const run = (same: typeof sameAsn): string => {
+      let first = segment;
+      while (first > 0 && same(table.entryOf(first - 1), entry)) first--;
+      let last = segment;
+      while (last + 1 < table.segmentCount && same(table.entryOf(last + 1), entry)) last++;
+      const start = new Uint32Array(4);
+      table.startOf(first, start);
+      const end = new Uint32Array(4).fill(0xffffffff);
+      if (last + 1 < table.segmentCount) {
+        table.startOf(last + 1, end);
+        for (let word = 3; word >= 0; word--) {
+          const value = end[word] ?? 0;
+          end[word] = (value - 1) >>> 0;
+          if (value !== 0) break;
+        }
+      }
+      return `${wordsText(start)} - ${wordsText(end)}`;
+    };
+    return {
+      address: wordsText(words),
+      entry,
+      asnRange: hasAsn(entry) ? run(sameAsn) : undefined,
+      countryRange: hasCountry(entry) ? run(sameCountry) : undefined,
+      asnSource: sourceOf("asn"),
+      countrySource: sourceOf("country"),
+    };
+  }
+
+  memoryBytes(): number {
+    let entryBytes = 0;
+    for (const entry of this.#entries) {
+      if (entry !== undefined) entryBytes += ENTRY_OBJECT_BYTES + entry.asName.length;
+    }
+    return this.#ipv4.memoryBytes() + this.#ipv6.memoryBytes() + entryBytes;
+  }
+}
+
+function wordsText(words: Uint32Array): string {
+  const groups: number[] = [];
+  for (const word of words) groups.push(word >>> 16, word & 0xffff);
+  return formatIpv6Groups(groups);
+}
