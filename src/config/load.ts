@@ -6,6 +6,7 @@ import { AppError } from "../core/index.ts";
 import { ConfigSchema, type TollgateConfig } from "./schema.ts";
 import { describeSchemaErrors } from "./errors.ts";
 import { validateSemantics } from "./semantics.ts";
+import { loadInventoryDeclarations, validateInventory } from "./inventory.ts";
 
 /** Command-line values that take precedence over the file and the environment. */
 export interface ConfigOverrides {
@@ -46,7 +47,25 @@ export function loadConfig(
     configPath = path.resolve(DEFAULT_CONFIG_FILE);
     raw = readYamlFile(configPath);
   }
-  return { config: validateConfig(raw, configPath ?? "configuration", overrides, env), configPath };
+  const config = validateConfig(raw, configPath ?? "configuration", overrides, env);
+  const baseDir = configPath === null ? process.cwd() : path.dirname(configPath);
+  CONFIG_BASE_DIRS.set(config, baseDir);
+  if (config.inventory.include.length > 0) {
+    // Included files are validated with the rest: a bad one stops start-up like a bad key.
+    const problems = validateInventory(loadInventoryDeclarations(config, baseDir));
+    if (problems.length > 0) throw configError(configPath ?? "configuration", problems);
+  }
+  return { config, configPath };
+}
+
+const CONFIG_BASE_DIRS = new WeakMap<object, string>();
+
+/**
+ * The directory relative paths of a loaded config resolve against (its file's, else the
+ * working directory): `inventory.include`, hot reload.
+ */
+export function configBaseDir(config: Readonly<TollgateConfig>): string {
+  return CONFIG_BASE_DIRS.get(config) ?? process.cwd();
 }
 
 /** Validates an already-parsed document; exported for tests and `config check` of text. */

@@ -48,9 +48,7 @@ export const InterfaceSchema = Type.Object(
     name: attribute(
       "Interface name as the exporter reports it (IPFIX/NetFlow v9 options, IE 82), or a /regex/.",
     ),
-    description: attribute(
-      "Interface description (IE 83), or a /regex/ such as /^(TRANSIT|IX):/.",
-    ),
+    description: attribute("Interface description (IE 83), or a /regex/ such as /^(TRANSIT|IX):/."),
     boundary: Type.Union([Type.Literal("external"), Type.Literal("internal")], {
       description:
         "external: the far side is not ours (transit, peering, IX, customer); internal: it is.",

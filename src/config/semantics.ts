@@ -1,7 +1,7 @@
 import { canonicalIp } from "../core/index.ts";
 import { parseHostPort } from "./listen.ts";
 import type { TollgateConfig } from "./schema.ts";
-import { validateNetworks } from "./networks.ts";
+import { ownInventoryDeclarations, validateInventory } from "./inventory.ts";
 
 /** Checks what a schema cannot: addresses that parse, prefixes without host bits, duplicates. */
 export function validateSemantics(config: TollgateConfig): string[] {
@@ -29,6 +29,23 @@ export function validateSemantics(config: TollgateConfig): string[] {
       );
     }
   }
-  problems.push(...validateNetworks(config.inventory.networks ?? []));
+  problems.push(...validateInventory(ownInventoryDeclarations(config)));
+  for (const exporter of config.inventory.exporters) {
+    const rate = exporter.samplingRate;
+    const address = canonicalIp(exporter.address);
+    const configured = address === undefined ? undefined : samplingRateOf(config, address);
+    if (rate !== undefined && configured !== undefined && configured !== rate) {
+      problems.push(
+        `inventory.exporters: ${exporter.address} has samplingRate ${rate} but sources.samplingRates gives ${configured}: keep one`,
+      );
+    }
+  }
   return problems;
+}
+
+function samplingRateOf(config: TollgateConfig, address: string): number | undefined {
+  for (const [key, rate] of Object.entries(config.sources.samplingRates)) {
+    if (canonicalIp(key) === address) return rate;
+  }
+  return undefined;
 }

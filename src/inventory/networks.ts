@@ -94,7 +94,7 @@ export function buildNetworkTable(
   const byPrefix = new Map<string, Declared>();
   const byName = new Map<string, number>();
   declarations.forEach((declaration, network) => {
-    const path = `${basePath}[${network}]`;
+    const path = declaration.origin ?? `${basePath}[${network}]`;
     if (declaration.name.trim() === "") {
       errors.push({ path: `${path}.name`, message: "a network needs a non-empty name" });
     } else {
@@ -103,7 +103,7 @@ export function buildNetworkTable(
       else {
         errors.push({
           path: `${path}.name`,
-          message: `network name "${declaration.name}" is already used by ${basePath}[${first}]: merge their cidrs into one network`,
+          message: `network name "${declaration.name}" is already used by ${declarations[first]?.origin ?? `${basePath}[${first}]`}: merge their cidrs into one network`,
         });
       }
     }

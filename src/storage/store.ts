@@ -59,6 +59,28 @@ export const FIXED_DIMENSIONS = [
   "cloud.subnet",
   "cloud.instance",
   "cloud.interface",
+  // Enrichment (issue 5): each end's country, and its network's attributes. An end outside
+  // the inventory but in a cloud provider's range has that range's provider, region and service.
+  "src.country",
+  "dst.country",
+  "src.site",
+  "dst.site",
+  "src.provider",
+  "dst.provider",
+  "src.account",
+  "dst.account",
+  "src.region",
+  "dst.region",
+  "src.zone",
+  "dst.zone",
+  "src.vpc",
+  "dst.vpc",
+  "src.subnet",
+  "dst.subnet",
+  "src.egress",
+  "dst.egress",
+  "src.service",
+  "dst.service",
 ] as const;
 export type FixedDimension = (typeof FIXED_DIMENSIONS)[number];
 export type TagDimension = `src.tag.${string}` | `dst.tag.${string}`;

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { DuckDBMapValue } from "@duckdb/node-api";
 import type { Tags } from "../../core/index.ts";
 import type { NetworkRef } from "../store.ts";
-import { NETWORKS_TABLE } from "./schema.ts";
+import { NETWORK_ATTRIBUTE_COLUMNS, NETWORKS_TABLE } from "./schema.ts";
 
 /**
  * Interns declared networks into the `networks` table: flows store a network's id, the table
@@ -21,9 +21,20 @@ export interface NetworkRegistry {
   forgetUncommitted(): void;
 }
 
-function networkKey(name: string, tags: Tags): string {
+/** Everything that makes a stored network: two refs with the same key share an id. */
+function networkKey(
+  name: string,
+  tags: Tags,
+  kind: string,
+  service: string,
+  attributes: readonly string[],
+): string {
   const entries = Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([name, entries]);
+  return JSON.stringify([name, entries, kind, service, attributes]);
+}
+
+function attributesOf(ref: NetworkRef): string[] {
+  return NETWORK_ATTRIBUTE_COLUMNS.map((column) => ref.attributes?.[column] ?? "");
 }
 
 function tagsOf(value: DuckDBValue): Tags {
@@ -37,11 +48,22 @@ export async function createNetworkRegistry(
   connection: DuckDBConnection,
 ): Promise<NetworkRegistry> {
   const known = new Map<string, number>();
-  const reader = await connection.runAndReadAll(`SELECT id, name, tags FROM ${NETWORKS_TABLE}`);
+  const reader = await connection.runAndReadAll(
+    `SELECT id, name, tags, kind, service, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")} FROM ${NETWORKS_TABLE}`,
+  );
   let nextId = 1;
-  for (const [id, name, tags] of reader.getRows()) {
+  for (const [id, name, tags, kind, service, ...attributes] of reader.getRows()) {
     const numericId = Number(id);
-    known.set(networkKey(String(name), tagsOf(tags ?? null)), numericId);
+    known.set(
+      networkKey(
+        String(name),
+        tagsOf(tags ?? null),
+        String(kind ?? "inventory"),
+        String(service ?? ""),
+        attributes.map((value) => String(value ?? "")),
+      ),
+      numericId,
+    );
     nextId = Math.max(nextId, numericId + 1);
   }
   let pending: string[] = [];
@@ -54,12 +76,18 @@ export async function createNetworkRegistry(
       const ids = new Uint32Array(refs.length);
       for (let index = 0; index < refs.length; index++) {
         const ref = refs[index] as NetworkRef;
-        const key = networkKey(ref.name, ref.tags);
+        const kind = ref.kind ?? "inventory";
+        const service = ref.service ?? "";
+        const attributes = attributesOf(ref);
+        const key = networkKey(ref.name, ref.tags, kind, service, attributes);
         let id = known.get(key);
         if (id === undefined) {
           id = nextId++;
           const entries = Object.entries(ref.tags);
-          const params: Record<string, DuckDBValue> = { id, name: ref.name };
+          const params: Record<string, DuckDBValue> = { id, name: ref.name, kind, service };
+          attributes.forEach((value, index) => {
+            params[`a${index}`] = value;
+          });
           entries.forEach(([tagKey, tagValue], entry) => {
             params[`k${entry}`] = tagKey;
             params[`v${entry}`] = tagValue;
@@ -68,7 +96,8 @@ export async function createNetworkRegistry(
           const valuesSql = entries.map((_, entry) => `$v${entry}::VARCHAR`).join(", ");
           const tagsSql = entries.length === 0 ? "NULL" : `MAP([${keysSql}], [${valuesSql}])`;
           await connection.run(
-            `INSERT INTO ${NETWORKS_TABLE} VALUES ($id::UINTEGER, $name::VARCHAR, ${tagsSql})`,
+            `INSERT INTO ${NETWORKS_TABLE} (id, name, tags, kind, service, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")})
+             VALUES ($id::UINTEGER, $name::VARCHAR, ${tagsSql}, $kind::VARCHAR, $service::VARCHAR, ${attributes.map((_, index) => `$a${index}::VARCHAR`).join(", ")})`,
             params,
           );
           known.set(key, id);

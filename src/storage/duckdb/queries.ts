@@ -69,7 +69,33 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   "cloud.subnet": { sql: "coalesce(e.cloud_subnet, '')", join: "exporter" },
   "cloud.instance": { sql: "coalesce(e.cloud_instance, '')", join: "exporter" },
   "cloud.interface": { sql: "coalesce(e.cloud_interface, '')", join: "exporter" },
+  "src.country": { sql: countrySql("src_country") },
+  "dst.country": { sql: countrySql("dst_country") },
+  ...networkAttributeSql("site"),
+  ...networkAttributeSql("provider"),
+  ...networkAttributeSql("account"),
+  ...networkAttributeSql("region"),
+  ...networkAttributeSql("zone"),
+  ...networkAttributeSql("vpc"),
+  ...networkAttributeSql("subnet"),
+  ...networkAttributeSql("egress"),
+  ...networkAttributeSql("service"),
 };
+
+/** Two ASCII bytes back to the country code text; "" for 0 (unknown) and rows before schema 4. */
+function countrySql(column: string): string {
+  return `CASE WHEN coalesce(${column}, 0) = 0 THEN '' ELSE chr((${column} >> 8)::INTEGER) || chr((${column} & 255)::INTEGER) END`;
+}
+
+/** `src.<column>` and `dst.<column>` read from the end's `networks` row. */
+function networkAttributeSql<C extends string>(
+  column: C,
+): Record<`src.${C}` | `dst.${C}`, DimensionSql> {
+  return {
+    [`src.${column}`]: { sql: `coalesce(sn.${column}, '')`, join: "src" },
+    [`dst.${column}`]: { sql: `coalesce(dn.${column}, '')`, join: "dst" },
+  } as Record<`src.${C}` | `dst.${C}`, DimensionSql>;
+}
 
 const METRIC_SQL: Readonly<Record<Metric, string>> = {
   bytes: "sum(bytes)",

@@ -27,7 +27,7 @@ import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../c
 export const FLOWS_TABLE = "flows";
 
 /** Bumped by each migration; a file written by a newer version is refused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -189,10 +189,34 @@ const FLOW_COLUMN_SPECS_V2: readonly FlowColumnSpec[] = [
  * context of a flow (provider, account, region, zone, VPC, subnet, instance, interface) is a
  * property of its observation point, so it lives in `exporters`, not in a column per flow.
  */
-export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
+const FLOW_COLUMN_SPECS_V3: readonly FlowColumnSpec[] = [
   ...FLOW_COLUMN_SPECS_V2,
   col("observed_action", "UTINYINT", "u8", "observedAction"),
 ];
+
+/**
+ * Schema 4 layout: schema 3 plus each end's country (ISO 3166-1 alpha-2 as two ASCII bytes in a
+ * USMALLINT, 0 unknown: two bytes a flow where a VARCHAR costs a string per row to append).
+ * The enrichment that needs no per-flow column lives elsewhere: network attributes (site,
+ * provider, region, zone…) in `networks`, the AS number in the existing `src_as`/`dst_as`.
+ */
+export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
+  ...FLOW_COLUMN_SPECS_V3,
+  col("src_country", "USMALLINT", "u16", "srcCountry"),
+  col("dst_country", "USMALLINT", "u16", "dstCountry"),
+];
+
+/** What `networks` holds besides id, name and tags (schema 4), in order. */
+export const NETWORK_ATTRIBUTE_COLUMNS = [
+  "site",
+  "provider",
+  "account",
+  "region",
+  "zone",
+  "vpc",
+  "subnet",
+  "egress",
+] as const;
 
 const FLOW_COLUMNS_V2_SQL: readonly (readonly [name: string, type: string])[] =
   FLOW_COLUMN_SPECS_V2.map((spec) => [spec.name, spec.type] as const);
@@ -337,6 +361,19 @@ export const MIGRATIONS: readonly Migration[] = [
         ([name]) => `ALTER TABLE ${EXPORTERS_TABLE} ADD COLUMN ${name} VARCHAR DEFAULT ''`,
       ),
       `CREATE TABLE ${IMPORTS_TABLE} (${IMPORT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")})`,
+    ],
+  },
+  {
+    version: 4,
+    description: "enrichment: countries of both ends, network attributes, cloud-range networks",
+    statements: [
+      `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN src_country USMALLINT DEFAULT 0`,
+      `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN dst_country USMALLINT DEFAULT 0`,
+      `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN kind VARCHAR DEFAULT 'inventory'`,
+      `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN service VARCHAR DEFAULT ''`,
+      ...NETWORK_ATTRIBUTE_COLUMNS.map(
+        (name) => `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN ${name} VARCHAR DEFAULT ''`,
+      ),
     ],
   },
 ];
