@@ -140,6 +140,17 @@ describe("CloudRangeTable on the fixtures", () => {
     );
   });
 
+  it("lists the range kept for each prefix: the preferred of those listing it", () => {
+    const kept = table.ranges();
+    expect(kept).toHaveLength(table.size);
+    const distinct = new Set(ranges.map((range) => range.prefix.text));
+    distinct.delete("35.190.64.0/19");
+    expect(new Set(kept.map((range) => range.prefix.text))).toEqual(distinct);
+    for (const range of kept) {
+      expect(oracle((other) => other.prefix.text === range.prefix.text)).toBe(range);
+    }
+  });
+
   it("agrees with a brute-force oracle on IPv4 addresses near and far from the ranges", () => {
     const ipv4 = ranges.flatMap((range) => (range.prefix.version === 4 ? [range.prefix] : []));
     const near = fc

@@ -17,7 +17,7 @@
  *
  * Lookups return the winning range object, frozen and shared: nothing is allocated per lookup.
  */
-import { LpmTable, ipv4Mask, ipv6WordMask } from "../../core/index.ts";
+import { LpmTable, comparePrefixes, ipv4Mask, ipv6WordMask } from "../../core/index.ts";
 import type { Prefix } from "../../core/index.ts";
 import { CLOUD_RANGE_SOURCES } from "./cloud-range.ts";
 import type { CloudRange, CloudRangeFileInfo, ParsedCloudRanges } from "./cloud-range.ts";
@@ -36,6 +36,8 @@ export interface CloudRangeTable {
   memoryBytes(): number;
   /** What each file said about itself, in the order given. */
   readonly sources: readonly CloudRangeFileInfo[];
+  /** The range kept for each distinct prefix (the winners of the rules above), by prefix order. */
+  ranges(): readonly CloudRange[];
 }
 
 /** Builds a table from parsed files (see `parseCloudRanges`). */
@@ -71,6 +73,7 @@ export function buildCloudRangeTable(
   // Build the IPv6 ranges now, not on the first lookup on the hot path.
   lpm.memoryBytes();
   const frozenSources = Object.freeze([...sources]);
+  let sorted: readonly CloudRange[] | undefined;
   return Object.freeze({
     lookup: (address: string) => lpm.lookup(address),
     lookupIpv4: (address: number) => lpm.lookupIpv4(address),
@@ -78,6 +81,10 @@ export function buildCloudRangeTable(
     size: lpm.size,
     memoryBytes: () => lpm.memoryBytes(),
     sources: frozenSources,
+    ranges: () =>
+      (sorted ??= Object.freeze(
+        [...winners.values()].sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
+      )),
   });
 }
 
