@@ -245,6 +245,43 @@ export const StorageSchema = Type.Object(
       description:
         "Batches held in memory while the store is slow or away; beyond it records are dropped and counted.",
     }),
+    spool: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            "Spool batches to disk while the store is away or failing (tollgate serve), and replay them in order when it returns. Off: batches wait in memory (maxPendingBatches), then are dropped.",
+        }),
+        dir: Type.String({
+          default: "",
+          description: 'Spool directory; "" is <dataDir>/spool. One collector per directory.',
+        }),
+        maxBytes: Type.Integer({
+          minimum: 1_048_576,
+          default: 1_073_741_824,
+          description:
+            "Bound on the spool files' total size (default 1 GiB); beyond it whenFull decides.",
+        }),
+        whenFull: Type.Union([Type.Literal("drop-oldest"), Type.Literal("drop-newest")], {
+          default: "drop-oldest",
+          description:
+            "Which batch a full spool drops: the oldest spooled (keep recent traffic) or the new one (keep the start of the outage). Every dropped record is counted.",
+        }),
+        retryMinMs: Type.Integer({
+          minimum: 10,
+          maximum: 600_000,
+          default: 500,
+          description: "First wait before retrying a store that failed; doubles up to retryMaxMs.",
+        }),
+        retryMaxMs: Type.Integer({
+          minimum: 10,
+          maximum: 600_000,
+          default: 30_000,
+          description: "Longest wait between retries of a store that is away.",
+        }),
+      },
+      { ...Strict, default: {} },
+    ),
     memoryLimit: Type.String({
       default: "1GB",
       pattern: "^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
