@@ -31,12 +31,19 @@ const Until = Type.Optional(
 const DirectionParam = Type.Optional(
   Type.String({ description: "ingress | egress | internal | transit (default: all)." }),
 );
+const FilterParam = Type.Optional(
+  Type.String({
+    description:
+      "Filter expression, ANDed with direction: e.g. `proto = tcp and dst.port in (443, 8443)` (docs/33-filter-language.md). An invalid one answers 400 with `details` (column, length, expected).",
+  }),
+);
 const MetricParam = Type.Optional(Type.String({ description: "bytes | packets | flows." }));
 
 export const SummaryQuerySchema = Type.Object({
   since: Since,
   until: Until,
   direction: DirectionParam,
+  filter: FilterParam,
 });
 
 export const SummaryResponseSchema = Type.Object({
@@ -59,6 +66,7 @@ export const TopQuerySchema = Type.Object({
   since: Since,
   until: Until,
   direction: DirectionParam,
+  filter: FilterParam,
 });
 
 export const TopResponseSchema = Type.Object({
@@ -81,6 +89,7 @@ export const TimeseriesQuerySchema = Type.Object({
   since: Since,
   until: Until,
   direction: DirectionParam,
+  filter: FilterParam,
   metric: MetricParam,
   step: Type.Optional(
     Type.String({ description: "Bucket width (10s, 5m, 1h); default: ≤300 points." }),

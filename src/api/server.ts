@@ -6,6 +6,7 @@ import fastifySwagger from "@fastify/swagger";
 import { AppError, isAppError } from "../core/index.ts";
 import type { ErrorCode } from "../core/index.ts";
 import type { Component, Logger, Metrics } from "../platform/index.ts";
+import { filterErrorDetails } from "../query/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerSystemRoutes, type StatusInfo } from "./routes/system.ts";
@@ -63,13 +64,19 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     app.setErrorHandler((error: FastifyError | AppError, _request, reply) => {
       if (isAppError(error)) {
         const status = STATUS_BY_CODE[error.code] ?? 500;
-        return reply.status(status).type("application/problem+json").send({
-          type: "about:blank",
-          title: error.code,
-          status,
-          detail: error.message,
-          code: error.code,
-        });
+        // A filter mistake says where it is (column, length, expected) for a caret or a highlight.
+        const details = filterErrorDetails(error);
+        return reply
+          .status(status)
+          .type("application/problem+json")
+          .send({
+            type: "about:blank",
+            title: error.code,
+            status,
+            detail: error.message,
+            code: error.code,
+            ...(details === undefined ? {} : { details }),
+          });
       }
       if ("validation" in error) {
         return reply.status(400).type("application/problem+json").send({

@@ -13,6 +13,8 @@ export interface QueryOptions {
   since?: string | undefined;
   until?: string | undefined;
   direction?: string | undefined;
+  /** A filter expression (query/filter), ANDed with `direction`. */
+  filter?: string | undefined;
   format: OutputFormat;
 }
 

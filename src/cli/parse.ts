@@ -169,6 +169,10 @@ export function parseCommandLine(
         ]),
       )
       .option(
+        "--filter <expr>",
+        "only flows matching this filter, e.g. 'proto = tcp and dst.port in (443, 8443)' (see docs/33-filter-language.md)",
+      )
+      .option(
         "--server <url>",
         `a running Tollgate to ask (default ${DEFAULT_SERVER}; when none answers, the data directory is read)`,
       )
@@ -179,6 +183,7 @@ export function parseCommandLine(
     since?: string;
     until?: string;
     direction?: string;
+    filter?: string;
     server?: string;
     json?: boolean;
     csv?: boolean;
@@ -194,6 +199,7 @@ export function parseCommandLine(
       since: options.since,
       until: options.until,
       direction: options.direction,
+      filter: options.filter,
       format,
     };
   };

@@ -1,2 +1,11 @@
 export * from "./params.ts";
 export * from "./range.ts";
+export {
+  filterErrorDetails,
+  FilterError,
+  parseFilterExpression,
+  printFilter,
+  renderFilterCaret,
+  type FilterErrorDetails,
+  type FilterExpression,
+} from "./filter/index.ts";

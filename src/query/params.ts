@@ -1,4 +1,5 @@
 import { AppError, isDirection, parseDurationMs, parseTimeBoundMs } from "../core/index.ts";
+import { parseFilterExpression } from "./filter/index.ts";
 import type { Direction } from "../core/index.ts";
 import {
   FIXED_DIMENSIONS,
@@ -22,6 +23,8 @@ export interface RawQueryParams {
   metric?: string | undefined;
   limit?: string | number | undefined;
   step?: string | undefined;
+  /** A filter expression (docs/33-filter-language.md). */
+  filter?: string | undefined;
 }
 
 export function parseRange(params: RawQueryParams, nowMs: number): Partial<TimeRange> {
@@ -41,7 +44,18 @@ export function parseRange(params: RawQueryParams, nowMs: number): Partial<TimeR
   return range;
 }
 
+/** `direction` and `filter` as a FlowFilter; both apply when both are given. */
 export function parseFilter(params: RawQueryParams): FlowFilter {
+  const filter: FlowFilter = parseDirection(params);
+  const text = params.filter;
+  if (text !== undefined && text.trim() !== "") {
+    filter.where = parseFilterExpression(text);
+    filter.whereText = text;
+  }
+  return filter;
+}
+
+function parseDirection(params: RawQueryParams): FlowFilter {
   if (params.direction === undefined || params.direction === "" || params.direction === "all") {
     return {};
   }

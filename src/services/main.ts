@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { isAppError } from "../core/index.ts";
+import { filterErrorDetails, renderFilterCaret } from "../query/index.ts";
 import { loadConfig, type ConfigOverrides } from "../config/index.ts";
 import {
   parseCommandLine,
@@ -43,6 +44,8 @@ export async function main(
   } catch (error) {
     if (isAppError(error)) {
       io.err(`tollgate: ${error.message}`);
+      const details = filterErrorDetails(error);
+      if (details !== undefined) io.err(renderFilterCaret(details));
       return error.exitCode;
     }
     io.err(

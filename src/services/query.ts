@@ -72,7 +72,14 @@ export async function runSummary(
   config: Readonly<TollgateConfig>,
   query: QueryOptions,
 ): Promise<string> {
-  const params = { since: query.since, until: query.until, direction: query.direction };
+  const params = {
+    since: query.since,
+    until: query.until,
+    direction: query.direction,
+    filter: query.filter,
+  };
+  // Validate locally first so a mistake gets the same sentence (and caret) either way.
+  parseFilter(params);
   const remote = await fetchFromServer<SummaryOutput>(query.server, "api/v1/summary", params);
   let summary = remote;
   if (summary === undefined) {
@@ -97,6 +104,7 @@ export async function runTop(
     since: query.since,
     until: query.until,
     direction: query.direction,
+    filter: query.filter,
     by: options.by,
     metric: options.metric,
     limit: options.limit,
@@ -105,6 +113,7 @@ export async function runTop(
   parseDimension(params);
   parseMetric(params);
   parseLimit(params);
+  parseFilter(params);
   let top = await fetchFromServer<TopOutput>(query.server, "api/v1/top", params);
   if (top === undefined) {
     if (query.serverExplicit) throw unreachable(query.server);
