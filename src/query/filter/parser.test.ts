@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/index.ts";
 import type { FilterExpression } from "./ast.ts";
@@ -177,6 +178,16 @@ describe("parseFilterExpression", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const field of FILTER_FIELDS) {
       expect(findField(field.name.toUpperCase())).toBe(field);
+    }
+  });
+
+  it("is documented: docs/33-filter-language.md names every field and alias", () => {
+    const doc = readFileSync(
+      new URL("../../../docs/33-filter-language.md", import.meta.url),
+      "utf8",
+    );
+    for (const field of FILTER_FIELDS) {
+      for (const name of [field.name, ...field.aliases]) expect(doc).toContain(`\`${name}\``);
     }
   });
 });
