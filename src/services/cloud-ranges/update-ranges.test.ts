@@ -157,6 +157,16 @@ describe("updateCloudRanges", () => {
     expect(await readFile(path.join(dir, "gcp-cloud.json"), "utf8")).toBe(body);
   });
 
+  it("says when the file already there is not valid either", async () => {
+    await writeFile(path.join(dir, "aws-ip-ranges.json"), "<html>login page</html>");
+    routes.set("/aws/ip-ranges.json", { status: 500, body: "" });
+    const report = await updateCloudRanges({ dir, urls: urls(), sources: ["aws"] });
+    expect(report.sources[0]).toMatchObject({ status: "error", entries: 0, date: "" });
+    expect(report.sources[0]?.message).toContain(
+      "is not a valid AWS ip-ranges.json file either: replace it by hand or delete it",
+    );
+  });
+
   it("refuses an empty feed rather than wiping the ranges", async () => {
     routes.set("/gcp/goog.json", { status: 200, body: '{"syncToken":"1","prefixes":[]}' });
     const report = await updateCloudRanges({ dir, urls: urls(), sources: ["gcp-goog"] });

@@ -14,7 +14,7 @@ import {
   CLOUD_RANGE_SOURCE_PROVIDER,
   parseCloudRanges,
 } from "../../inventory/cloud-ranges/index.ts";
-import type { CloudRangeSource } from "../../inventory/cloud-ranges/index.ts";
+import type { CloudRangeSource, ParsedCloudRanges } from "../../inventory/cloud-ranges/index.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import {
   AZURE_DOWNLOAD_PAGE,
@@ -136,17 +136,13 @@ async function updateSource(
   ): Promise<CloudRangeSourceUpdate> => {
     const existing = await describeExisting(source, file);
     const keeping =
-      existing === undefined
+      existing === "absent"
         ? `no ${TITLES[source]} file yet, so ${base.provider} addresses stay unclassified until a download succeeds`
-        : `keeping the existing file dated ${existing.date === "" ? "(unknown)" : existing.date} (${existing.entries} ranges)`;
-    return {
-      ...base,
-      status,
-      url,
-      entries: existing?.entries ?? 0,
-      date: existing?.date ?? "",
-      message: `${sentence}; ${keeping}`,
-    };
+        : existing === "invalid"
+          ? `the existing ${file} is not a valid ${TITLES[source]} file either: replace it by hand or delete it`
+          : `keeping the existing file dated ${existing.date === "" ? "(unknown)" : existing.date} (${existing.entries} ranges)`;
+    const kept = typeof existing === "string" ? { entries: 0, date: "" } : existing;
+    return { ...base, status, url, ...kept, message: `${sentence}; ${keeping}` };
   };
 
   let url = sourceUrl(context.urls, source);
@@ -171,7 +167,7 @@ async function updateSource(
   const answer = await download(context, url, context.maxBytes);
   if (!answer.ok) return kept(answer.offline ? "offline" : "error", url, answer.message);
   const text = new TextDecoder().decode(answer.body);
-  let parsed;
+  let parsed: ParsedCloudRanges;
   try {
     parsed = parseCloudRanges(source, text, url);
   } catch (error) {
@@ -299,17 +295,17 @@ async function modifiedDate(file: string): Promise<string> {
   }
 }
 
-/** Ranges and date of the file already on disk, or undefined when none (or unreadable). */
+/** Ranges and date of the file already on disk; "absent" when none, "invalid" when not the format. */
 async function describeExisting(
   source: CloudRangeSource,
   file: string,
-): Promise<{ entries: number; date: string } | undefined> {
+): Promise<{ entries: number; date: string } | "absent" | "invalid"> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch {
     // No file (the usual case on first run) or unreadable: either way, nothing is kept.
-    return undefined;
+    return "absent";
   }
   try {
     const parsed = parseCloudRanges(source, text, file);
@@ -318,7 +314,7 @@ async function describeExisting(
       date: dateOnly(parsed.info.createdAt) || (await modifiedDate(file)),
     };
   } catch {
-    // A file that is not the format counts as none: loading it would fail anyway.
-    return undefined;
+    // Not the format: loading it fails too (ERR_CLOUD_RANGES_FORMAT); the report says so.
+    return "invalid";
   }
 }
