@@ -102,7 +102,42 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   "cloud.subnet": cloud("cloud_subnet"),
   "cloud.instance": cloud("cloud_instance"),
   "cloud.interface": cloud("cloud_interface"),
+  "src.country": { keys: [countrySql("src_country")], text: plain },
+  "dst.country": { keys: [countrySql("dst_country")], text: plain },
+  ...networkAttributeSql("site"),
+  ...networkAttributeSql("provider"),
+  ...networkAttributeSql("account"),
+  ...networkAttributeSql("region"),
+  ...networkAttributeSql("zone"),
+  ...networkAttributeSql("vpc"),
+  ...networkAttributeSql("subnet"),
+  ...networkAttributeSql("egress"),
+  ...networkAttributeSql("service"),
 };
+
+/**
+ * Two ASCII bytes back to the country code text, '' for 0. 18.16 has no `char()`:
+ * reinterpretAsString writes the UInt16 little-endian (second letter first) and drops trailing
+ * zero bytes, so reversing it gives the two letters, and 0 gives ''.
+ */
+function countrySql(column: string): string {
+  return `reverse(reinterpretAsString(${column}))`;
+}
+
+/** `src.<column>` and `dst.<column>` read from the end's `networks` row. */
+function networkAttributeSql<C extends string>(
+  column: C,
+): Record<`src.${C}` | `dst.${C}`, DimensionSql> {
+  const side = (idColumn: string): DimensionSql => ({
+    keys: [column],
+    text: plain,
+    join: { idColumn, table: "networks" },
+  });
+  return {
+    [`src.${column}`]: side("src_network_id"),
+    [`dst.${column}`]: side("dst_network_id"),
+  } as Record<`src.${C}` | `dst.${C}`, DimensionSql>;
+}
 
 function cloud(columnName: string): DimensionSql {
   return { keys: [columnName], text: plain, join: { idColumn: "exporter_id", table: "exporters" } };

@@ -125,7 +125,27 @@ export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
   col("dst_network_id", "UInt64", "network", "dstNetwork"),
   col("extra", "String", "json", "extra"),
   col("observed_action", "UInt8", "u8", "observedAction"),
+  // Schema 2 (DuckDB's schema 4): each end's ISO 3166-1 alpha-2 country as two ASCII bytes
+  // (`(c0 << 8) | c1`, 0 unknown), as the batch holds it: two bytes a flow, no string per row.
+  col("src_country", "UInt16", "u16", "srcCountry"),
+  col("dst_country", "UInt16", "u16", "dstCountry"),
 ];
+
+/**
+ * What `networks` holds besides id, name, tags, kind and service (schema 2), in order: the
+ * attributes of `NetworkRef.attributes`, as DuckDB's NETWORK_ATTRIBUTE_COLUMNS.
+ */
+export const NETWORK_ATTRIBUTE_COLUMNS = [
+  "site",
+  "provider",
+  "account",
+  "region",
+  "zone",
+  "vpc",
+  "subnet",
+  "egress",
+] as const;
+export type NetworkAttribute = (typeof NETWORK_ATTRIBUTE_COLUMNS)[number];
 
 export const FLOWS_ORDER_BY =
   "(intDiv(end_ms, 3600000), direction, exporter_id, src_network_id, dst_network_id, end_ms)";
