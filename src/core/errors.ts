@@ -30,6 +30,14 @@ export const ERROR_CATALOG = {
   ERR_STORE_OPEN: { exitCode: 1, summary: "The flow store could not be opened." },
   ERR_STORE_WRITE: { exitCode: 1, summary: "A batch of flows could not be written to the store." },
   ERR_STORE_QUERY: { exitCode: 1, summary: "A query against the flow store failed." },
+  ERR_SPOOL_OPEN: {
+    exitCode: 1,
+    summary: "The spool directory (storage.spool.dir) cannot be created or written to.",
+  },
+  ERR_SPOOL_WRITE: {
+    exitCode: 1,
+    summary: "A batch could not be written to the spool directory (disk full or unwritable).",
+  },
   ERR_QUERY_INVALID: {
     exitCode: 2,
     summary: "A query parameter (time range, dimension, limit) is invalid.",

@@ -17,6 +17,14 @@ export interface Metrics {
   storeAppendSeconds: Histogram;
   storeErrors: Counter;
   pendingBatches: Gauge;
+  spoolBytes: Gauge;
+  spoolBatches: Gauge;
+  spooledRecords: Counter;
+  drainedRecords: Counter;
+  spoolDroppedRecords: Counter<"policy">;
+  spoolDroppedBatches: Counter<"policy">;
+  spoolQuarantinedFiles: Counter;
+  spoolStoreFailures: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
@@ -56,7 +64,7 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     }),
     recordsStored: new Counter({
       name: "tollgate_store_records_total",
-      help: "Flow records committed to the store.",
+      help: "Flow records acknowledged: committed to the store, or durable in the spool when it is on (then see tollgate_spool_drained_records_total).",
       registers,
     }),
     recordsDropped: new Counter({
@@ -85,6 +93,48 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     pendingBatches: new Gauge({
       name: "tollgate_pipeline_pending_batches",
       help: "Batches waiting for the store.",
+      registers,
+    }),
+    spoolBytes: new Gauge({
+      name: "tollgate_spool_bytes",
+      help: "Bytes of batch files in the spool (waiting for the store).",
+      registers,
+    }),
+    spoolBatches: new Gauge({
+      name: "tollgate_spool_batches",
+      help: "Batch files in the spool (waiting for the store).",
+      registers,
+    }),
+    spooledRecords: new Counter({
+      name: "tollgate_spool_spooled_records_total",
+      help: "Flow records written to the spool because the store was away or the spool not empty.",
+      registers,
+    }),
+    drainedRecords: new Counter({
+      name: "tollgate_spool_drained_records_total",
+      help: "Spooled flow records committed to the store (or found already committed) and removed from the spool.",
+      registers,
+    }),
+    spoolDroppedRecords: new Counter({
+      name: "tollgate_spool_dropped_records_total",
+      help: "Flow records dropped because the spool was full, by storage.spool.whenFull policy.",
+      labelNames: ["policy"],
+      registers,
+    }),
+    spoolDroppedBatches: new Counter({
+      name: "tollgate_spool_dropped_batches_total",
+      help: "Batches dropped because the spool was full, by storage.spool.whenFull policy.",
+      labelNames: ["policy"],
+      registers,
+    }),
+    spoolQuarantinedFiles: new Counter({
+      name: "tollgate_spool_quarantined_files_total",
+      help: "Spool files that could not be replayed (damaged, or refused by a working store), moved to quarantine/.",
+      registers,
+    }),
+    spoolStoreFailures: new Counter({
+      name: "tollgate_spool_store_failures_total",
+      help: "Appends the store refused or failed while the spool was in front of it (each batch is kept and retried).",
       registers,
     }),
   };
