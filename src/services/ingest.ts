@@ -9,6 +9,7 @@ import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts"
 import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
+import { createSpoolingStore } from "../storage/spool/index.ts";
 import { networkTableOf } from "./networks.ts";
 
 /** The DuckDB file inside a data directory. */
@@ -43,6 +44,11 @@ export function createIngest(
     pipelineLogger: Logger;
     reportIssue: PipelineDeps["reportIssue"];
     nowMs?: () => number;
+    /**
+     * Put the disk spool (storage.spool) in front of the store: live traffic (`serve`) has no
+     * other copy. `import` leaves it off: a file is its own copy and resumes from checkpoints.
+     */
+    spool?: boolean;
   },
 ): {
   store: FlowStore;
@@ -54,7 +60,7 @@ export function createIngest(
   expireHeld: (atMs: number) => void;
 } {
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
-  const store =
+  const backendStore =
     config.storage.backend === "clickhouse"
       ? createClickHouseStore(config.storage.clickhouse, { logger: deps.storeLogger })
       : createDuckDbWorkerStore(
@@ -74,6 +80,28 @@ export function createIngest(
     templates: { samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr) },
   });
   const classifier = createClassifier(networkTableOf(config));
+  const spool = config.storage.spool;
+  const store: FlowStore =
+    deps.spool === true && spool.enabled
+      ? createSpoolingStore(
+          {
+            dir: spool.dir === "" ? path.join(dataDir, "spool") : spool.dir,
+            maxBytes: spool.maxBytes,
+            whenFull: spool.whenFull,
+            retryMinMs: spool.retryMinMs,
+            retryMaxMs: Math.max(spool.retryMinMs, spool.retryMaxMs),
+            // A ClickHouse server may come later: collect meanwhile. A DuckDB file that does
+            // not open is a local problem waiting will not fix.
+            waitForStore: config.storage.backend === "clickhouse",
+          },
+          {
+            store: backendStore,
+            metrics: deps.metrics,
+            logger: deps.storeLogger,
+            networks: classifier.networks,
+          },
+        )
+      : backendStore;
   const logger = deps.pipelineLogger;
   const pipeline = createPipeline(config.storage, {
     decoder,

@@ -57,6 +57,7 @@ export async function startServer(
       storeLogger: logger,
       storeLogLevel: "info",
       pipelineLogger: logger,
+      spool: true,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });
     const addresses = (list: readonly string[]) =>
