@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AppError, type FlowRecord } from "../../core/index.ts";
+import fc from "fast-check";
+import { AppError, contains, parsePrefix, type FlowRecord } from "../../core/index.ts";
 import {
   compileFilter,
   createClickHouseBinder,
@@ -10,7 +11,10 @@ import {
   FilterError,
   hiLoAddressBinding,
   parseFilterExpression,
+  type FilterComparison,
   type FilterDialect,
+  type FilterExpression,
+  type FilterValue,
 } from "../../query/filter/index.ts";
 import { appendRecords } from "../records.ts";
 import type { FlowFilter } from "../store.ts";
@@ -326,5 +330,206 @@ describe("filter values cannot inject SQL", () => {
       expect(error).toBeInstanceOf(FilterError);
       expect((error as FilterError).details).toMatchObject({ column: 1, length: 5 });
     }
+  });
+});
+
+/** What a filter means, evaluated on one record in JS: the oracle the SQL must agree with. */
+function evaluate(expression: FilterExpression, record: FlowRecord): boolean {
+  switch (expression.kind) {
+    case "and":
+      return expression.operands.every((operand) => evaluate(operand, record));
+    case "or":
+      return expression.operands.some((operand) => evaluate(operand, record));
+    case "not":
+      return !evaluate(expression.operand, record);
+    case "compare": {
+      const matches = expression.values.map((value) => matchOne(expression, value, record));
+      const negated = expression.op === "!=" || expression.op === "not in";
+      return negated ? !matches.some(Boolean) : matches.some(Boolean);
+    }
+  }
+}
+
+const ADDRESS_OF: Readonly<Record<string, (record: FlowRecord) => string>> = {
+  "src.addr": (record) => record.srcAddr,
+  "dst.addr": (record) => record.dstAddr,
+  "src.net": (record) => record.srcAddr,
+  "dst.net": (record) => record.dstAddr,
+  exporter: (record) => record.exporterAddr,
+};
+const SCALAR_OF: Readonly<Record<string, (record: FlowRecord) => string | number>> = {
+  direction: (record) => record.direction,
+  locality: (record) => record.locality,
+  source: (record) => record.source,
+  proto: (record) => record.protocol,
+  "src.port": (record) => record.srcPort,
+  "dst.port": (record) => record.dstPort,
+  "src.as": (record) => record.srcAs,
+  "dst.as": (record) => record.dstAs,
+  "ip.version": (record) => record.ipVersion,
+  bytes: (record) => record.bytes,
+  packets: (record) => record.packets,
+  "src.net": (record) => record.srcNetwork,
+  "dst.net": (record) => record.dstNetwork,
+  "src.tag.team": (record) => record.srcTags["team"] ?? "",
+  "dst.tag.team": (record) => record.dstTags["team"] ?? "",
+};
+
+function matchOne(node: FilterComparison, value: FilterValue, record: FlowRecord): boolean {
+  if (value.kind === "address" || value.kind === "prefix") {
+    const parsed = parsePrefix(value.value);
+    const address = ADDRESS_OF[node.field]?.(record);
+    if (!parsed.ok || address === undefined) throw new Error(`oracle: ${node.field}`);
+    return contains(parsed.prefix, address);
+  }
+  const actual = SCALAR_OF[node.field]?.(record);
+  if (actual === undefined) throw new Error(`oracle: no ${node.field}`);
+  switch (node.op) {
+    case "<":
+      return actual < value.value;
+    case "<=":
+      return actual <= value.value;
+    case ">":
+      return actual > value.value;
+    case ">=":
+      return actual >= value.value;
+    case "~": {
+      const pattern = String(value.value)
+        .split("")
+        .map((char) =>
+          char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+        )
+        .join("");
+      return new RegExp(`^${pattern}$`, "s").test(String(actual));
+    }
+    case "=":
+    case "!=":
+    case "in":
+    case "not in":
+    case "<<":
+      return actual === value.value;
+  }
+}
+
+describe("filter semantics against a JS oracle on generated flows", () => {
+  const generated = createFlowGenerator({ seed: 11, startMs: T0, meanGapMs: 20 })(3000);
+  let oracleStore: DuckDbStore | undefined;
+
+  beforeAll(async () => {
+    oracleStore = createDuckDbStore({
+      path: path.join(tempDir, "oracle.duckdb"),
+      readOnly: false,
+      threads: 2,
+    });
+    await oracleStore.start();
+    await appendRecords(oracleStore, generated);
+  });
+  afterAll(async () => {
+    await oracleStore?.stop();
+  });
+
+  const pick = <T>(items: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...items);
+  const comparison = fc.oneof(
+    fc
+      .tuple(
+        pick(["direction", "locality", "source"]),
+        pick(["=", "!="]),
+        pick(["egress", "ingress", "internet", "cdn", "ipfix", "netflow5"]),
+      )
+      .filter(([field, , value]) =>
+        field === "direction"
+          ? ["egress", "ingress"].includes(value)
+          : field === "locality"
+            ? ["internet", "cdn"].includes(value)
+            : ["ipfix", "netflow5"].includes(value),
+      )
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    fc
+      .tuple(
+        pick(["src.port", "dst.port"]),
+        pick(["=", "!=", "<", ">="]),
+        pick([22, 53, 443, 8080, 40000]),
+      )
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    fc
+      .tuple(
+        pick(["proto"]),
+        pick(["in", "not in"]),
+        fc.subarray(["tcp", "udp", "icmp", "ipv6-icmp"], { minLength: 1 }),
+      )
+      .map(([field, op, values]) => `${field} ${op} (${values.join(", ")})`),
+    fc
+      .tuple(
+        pick(["bytes", "packets"]),
+        pick(["<", "<=", ">", ">="]),
+        pick(["100", "10k", "1M", "1Mi", "50k", "2.5k"]),
+      )
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    fc
+      .tuple(
+        pick(["src.addr", "dst.addr", "src.net", "dst.net", "exporter"]),
+        pick(["=", "<<", "!="]),
+        pick([
+          "10.0.0.0/8",
+          "10.1.0.0/16",
+          "10.2.0.0/24",
+          "2001:db8:1::/48",
+          "2a00:1450::/32",
+          "0.0.0.0/0",
+          "23.0.0.0/8",
+          "192.0.2.1",
+          "2001:db8:ff::1",
+        ]),
+      )
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    fc
+      .tuple(
+        pick(["src.net", "dst.net", "src.tag.team", "dst.tag.team"]),
+        pick(["=", "!=", "~"]),
+        pick([
+          "office",
+          "dc-east",
+          "lab-v6",
+          '""',
+          "it",
+          "platform",
+          "research",
+          '"*"',
+          '"dc-*"',
+          '"?ab*"',
+          '"plat?orm"',
+        ]),
+      )
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    fc
+      .tuple(pick(["src.as", "dst.as"]), pick(["=", "!="]), pick([64512, 15169, 13335]))
+      .map(([field, op, value]) => `${field} ${op} ${value}`),
+    pick(["ip.version = 4", "ip.version = 6"]),
+  );
+  const filterText: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small" },
+      comparison,
+      tie("node").map((node) => `not (${node})`),
+      fc
+        .tuple(tie("node"), pick([" and ", " or "]), tie("node"))
+        .map(([a, op, b]) => `(${a})${op}(${b})`),
+    ),
+  })).node;
+
+  it("selects exactly the flows the oracle selects", async () => {
+    await fc.assert(
+      fc.asyncProperty(filterText, async (text) => {
+        const where = parseFilterExpression(text);
+        const summary = await oracleStore!.summary({
+          range: {},
+          filter: { where, whereText: text },
+        });
+        const expected = generated.filter((record) => evaluate(where, record));
+        expect(summary.total.flows).toBe(expected.length);
+        expect(summary.total.bytes).toBe(expected.reduce((sum, record) => sum + record.bytes, 0));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
