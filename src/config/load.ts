@@ -50,6 +50,7 @@ export function loadConfig(
   const config = validateConfig(raw, configPath ?? "configuration", overrides, env);
   const baseDir = configPath === null ? process.cwd() : path.dirname(configPath);
   CONFIG_BASE_DIRS.set(config, baseDir);
+  if (configPath !== null) CONFIG_FILES.set(config, configPath);
   if (config.inventory.include.length > 0) {
     // Included files are validated with the rest: a bad one stops start-up like a bad key.
     const problems = validateInventory(loadInventoryDeclarations(config, baseDir));
@@ -59,6 +60,18 @@ export function loadConfig(
 }
 
 const CONFIG_BASE_DIRS = new WeakMap<object, string>();
+const CONFIG_FILES = new WeakMap<object, string>();
+
+/** The file a loaded config was read from, undefined for defaults (hot reload re-reads it). */
+export function configFileOf(config: Readonly<TollgateConfig>): string | undefined {
+  return CONFIG_FILES.get(config);
+}
+
+/** Records that `config` (e.g. one rebuilt on reload) comes from `configPath`. */
+export function rememberConfigFile(config: Readonly<TollgateConfig>, configPath: string): void {
+  CONFIG_FILES.set(config, configPath);
+  CONFIG_BASE_DIRS.set(config, path.dirname(configPath));
+}
 
 /**
  * The directory relative paths of a loaded config resolve against (its file's, else the

@@ -83,8 +83,54 @@ export const ExporterSchema = Type.Object(
   Strict,
 );
 
+const RegistrySourceSchema = Type.Union(
+  [
+    Type.Literal("default"),
+    Type.Literal("none"),
+    Type.Object({ mmdb: Type.String({ minLength: 1 }) }, Strict),
+    Type.Object(
+      {
+        csv: Type.Object(
+          {
+            ipv4: Type.String({ minLength: 1 }),
+            ipv6: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          Strict,
+        ),
+      },
+      Strict,
+    ),
+  ],
+  {
+    default: "default",
+    description:
+      "default (the bundled @ip-location-db data), none, { mmdb: path } (MaxMind GeoLite2/GeoIP2 or IPinfo) or { csv: { ipv4, ipv6 } } (start,end,value lines). Files are re-read when they change.",
+  },
+);
+
+export const RegistrySchema = Type.Object(
+  {
+    asn: RegistrySourceSchema,
+    country: RegistrySourceSchema,
+  },
+  { ...Strict, default: {} },
+);
+
+export const CloudRangesSchema = Type.Object(
+  {
+    dir: Type.String({
+      default: "",
+      description:
+        "Directory of the providers' published ranges (aws-ip-ranges.json, gcp-cloud.json, gcp-goog.json, azure-service-tags.json), filled by `tollgate inventory update-ranges`. Empty: <dataDir>/cloud-ranges.",
+    }),
+  },
+  { ...Strict, default: {} },
+);
+
 export const InventorySchema = Type.Object(
   {
+    registry: RegistrySchema,
+    cloudRanges: CloudRangesSchema,
     include: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:

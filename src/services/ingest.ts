@@ -3,14 +3,13 @@ import path from "node:path";
 import { canonicalIp } from "../core/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { createFlowDecoder, type FlowDecoder } from "../decoders/index.ts";
-import { createClassifier } from "../pipeline/classify/index.ts";
+import { createClassifier, type Classifier } from "../pipeline/classify/index.ts";
 import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/index.ts";
 import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts";
 import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
-import { createSpoolingStore } from "../storage/spool/index.ts";
-import { networkTableOf } from "./networks.ts";
+import { createInventoryService, type InventoryService } from "./inventory.ts";
 
 /** The DuckDB file inside a data directory. */
 export function flowStorePath(dataDir: string): string {
@@ -44,11 +43,6 @@ export function createIngest(
     pipelineLogger: Logger;
     reportIssue: PipelineDeps["reportIssue"];
     nowMs?: () => number;
-    /**
-     * Put the disk spool (storage.spool) in front of the store: live traffic (`serve`) has no
-     * other copy. `import` leaves it off: a file is its own copy and resumes from checkpoints.
-     */
-    spool?: boolean;
   },
 ): {
   store: FlowStore;
@@ -60,9 +54,11 @@ export function createIngest(
   expireHeld: (atMs: number) => void;
 } {
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
-  const backendStore =
+  const store =
     config.storage.backend === "clickhouse"
-      ? createClickHouseStore(config.storage.clickhouse, { logger: deps.storeLogger })
+      ? createClickHouseStore(config.storage.clickhouse, {
+          logger: deps.storeLogger,
+        })
       : createDuckDbWorkerStore(
           {
             path: flowStorePath(dataDir),
@@ -71,37 +67,33 @@ export function createIngest(
           },
           { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
         );
+  // The inventory (declared networks and exporters now, registry and cloud ranges when loaded)
+  // reaches the classifier as whole snapshots, on load and on every hot reload.
+  const holder: { classifier?: Classifier } = {};
+  const inventory = createInventoryService(config, {
+    dataDir,
+    logger: deps.storeLogger,
+    watch: deps.watchInventory === true,
+    onChange: (next) => holder.classifier?.setInventory(next),
+  });
   const samplingRates = new Map<string, number>();
+  for (const exporter of inventory.declarations().exporters) {
+    const canonical = canonicalIp(exporter.address);
+    if (canonical !== undefined && exporter.samplingRate !== undefined) {
+      samplingRates.set(canonical, exporter.samplingRate);
+    }
+  }
   for (const [address, rate] of Object.entries(config.sources.samplingRates)) {
     const canonical = canonicalIp(address);
     if (canonical !== undefined) samplingRates.set(canonical, rate);
   }
   const decoder = createFlowDecoder({
-    templates: { samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr) },
+    templates: {
+      samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr),
+    },
   });
-  const classifier = createClassifier(networkTableOf(config));
-  const spool = config.storage.spool;
-  const store: FlowStore =
-    deps.spool === true && spool.enabled
-      ? createSpoolingStore(
-          {
-            dir: spool.dir === "" ? path.join(dataDir, "spool") : spool.dir,
-            maxBytes: spool.maxBytes,
-            whenFull: spool.whenFull,
-            retryMinMs: spool.retryMinMs,
-            retryMaxMs: Math.max(spool.retryMinMs, spool.retryMaxMs),
-            // A ClickHouse server may come later: collect meanwhile. A DuckDB file that does
-            // not open is a local problem waiting will not fix.
-            waitForStore: config.storage.backend === "clickhouse",
-          },
-          {
-            store: backendStore,
-            metrics: deps.metrics,
-            logger: deps.storeLogger,
-            networks: classifier.networks,
-          },
-        )
-      : backendStore;
+  const classifier = createClassifier(inventory.current());
+  holder.classifier = classifier;
   const logger = deps.pipelineLogger;
   const pipeline = createPipeline(config.storage, {
     decoder,
@@ -113,7 +105,10 @@ export function createIngest(
     onCounters: (counters) => {
       // Copied: the pipeline reuses its counters array for the next datagram.
       store.appendCounters([...counters]).catch((error: unknown) => {
-        logger.error("interface counters not stored", { samples: counters.length, error });
+        logger.error("interface counters not stored", {
+          samples: counters.length,
+          error,
+        });
       });
     },
   });
@@ -174,5 +169,13 @@ export function createIngest(
       return Promise.resolve();
     },
   };
-  return { store, pipeline, decoder, decoderState, expireHeld: expire };
+  return {
+    inventory,
+    classifier,
+    store,
+    pipeline,
+    decoder,
+    decoderState,
+    expireHeld: expire,
+  };
 }

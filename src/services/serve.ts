@@ -52,12 +52,12 @@ export async function startServer(
   const lock = lockDataDir(dataDir, process.pid);
   try {
     const metrics = createMetrics({ defaultMetrics: true });
-    const { store, pipeline, decoder, decoderState } = createIngest(config, dataDir, {
+    const { inventory, store, pipeline, decoder, decoderState } = createIngest(config, dataDir, {
       metrics,
       storeLogger: logger,
       storeLogLevel: "info",
       pipelineLogger: logger,
-      spool: true,
+      watchInventory: true,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });
     const addresses = (list: readonly string[]) =>
@@ -161,7 +161,15 @@ export async function startServer(
         }),
       },
     );
+    const inventoryWatch = {
+      start: () => Promise.resolve(),
+      stop: () => {
+        inventory.stop();
+        return Promise.resolve();
+      },
+    };
     const stopAll = await startAll([
+      inventoryWatch,
       store,
       decoderState,
       pipeline,

@@ -148,7 +148,7 @@ export async function runImport(
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);
   const metrics = createMetrics({ defaultMetrics: false });
-  const { store, pipeline, decoderState, expireHeld } = createIngest(config, dataDir, {
+  const { inventory, store, pipeline, decoderState, expireHeld } = createIngest(config, dataDir, {
     metrics,
     storeLogger: options.logger,
     storeLogLevel: "warn",
@@ -167,6 +167,8 @@ export async function runImport(
   try {
     await store.start();
     await decoderState.start();
+    // Imported flows get the same enrichment as live ones: wait for the registry and ranges.
+    await inventory.ready;
     await pipeline.start();
     const byKey = new Map<string, ImportCheckpoint>();
     const byContent = new Map<string, ImportCheckpoint>();
@@ -370,6 +372,7 @@ export async function runImport(
   } finally {
     progress.finish();
     try {
+      inventory.stop();
       await pipeline.stop();
       await decoderState.stop();
       await store.stop();
