@@ -1,22 +1,33 @@
 /**
- * The lookup tables: the merged segments of one family as sorted starts, with a first-level
- * index on the top 16 bits so that a lookup binary-searches only the segments of one /16.
+ * The lookup tables: the merged segments of one family as sorted starts, with an index in front
+ * so that a lookup touches few of them.
  */
 import type { RegistryEntry } from "./entry.ts";
 import type { Segments } from "./merge.ts";
 
-/** Bits of the first-level index: 65,536 buckets (256 KiB), one per IPv4 /16 or IPv6 /16. */
+/** Bits of the IPv6 first-level index: 65,536 buckets (256 KiB), one per /16. */
 const INDEX_BITS = 16;
 const BUCKETS = 1 << INDEX_BITS;
 
-/** IPv4: the segments whose start lies below 2^32, their starts as one Uint32Array. */
+/**
+ * IPv4: the segments whose start lies below 2^32, with a 16/8 index in front of them. A /16
+ * inside one segment answers from the first level; a /24 inside one segment from the second; only
+ * a /24 that segments split (mostly by sub-/24 country ranges) scans the few segments starting in
+ * it. Against a 16-bit index + binary search within the /16 over the same segments, measured
+ * with bench/registry.ts: see docs/32-asn-country.md.
+ */
 export class Ipv4Table {
   readonly segmentCount: number;
   readonly #starts: Uint32Array;
   readonly #entryIndexes: Uint32Array;
   readonly #entries: readonly (RegistryEntry | undefined)[];
-  /** `#buckets[h]` is the segment holding `h << 16`; `#buckets[65536]` the last segment. */
-  readonly #buckets: Uint32Array;
+  /**
+   * Per /16: `>= 0` an entry index (the /16 lies in one segment); `< 0` the one's complement of
+   * a block of 256 slots in `#level1`, one per /24, holding an entry index (`>= 0`) or the one's
+   * complement of the segment holding the /24's first address.
+   */
+  readonly #level0: Int32Array;
+  readonly #level1: Int32Array;
 
   constructor(segments: Segments, entries: readonly (RegistryEntry | undefined)[]) {
     let count = 0;
@@ -33,36 +44,70 @@ export class Ipv4Table {
     for (let index = 0; index < count; index++) starts[index] = words[index * 4 + 3] ?? 0;
     this.segmentCount = count;
     this.#starts = starts;
-    this.#entryIndexes = segments.entries.slice(0, count);
+    const entryIndexes = segments.entries.slice(0, count);
+    this.#entryIndexes = entryIndexes;
     this.#entries = entries;
-    this.#buckets = buildBuckets(
-      count,
-      (index, bucket) => (starts[index] ?? 0) <= (bucket << INDEX_BITS) >>> 0,
-    );
+
+    // The segment holding `address`, for addresses visited in increasing order.
+    let cursor = 0;
+    const holding = (address: number): number => {
+      while (cursor + 1 < count && (starts[cursor + 1] ?? 0) <= address) cursor++;
+      return cursor;
+    };
+    const level0 = new Int32Array(65_536);
+    const blocks: Int32Array[] = [];
+    for (let high = 0; high < 65_536; high++) {
+      const first = (high << 16) >>> 0;
+      const segment = holding(first);
+      if (segment + 1 >= count || (starts[segment + 1] ?? 0) > first + 0xffff) {
+        level0[high] = entryIndexes[segment] ?? 0;
+        continue;
+      }
+      const block = new Int32Array(256);
+      for (let middle = 0; middle < 256; middle++) {
+        const blockFirst = first + middle * 256;
+        const inner = holding(blockFirst);
+        block[middle] =
+          inner + 1 >= count || (starts[inner + 1] ?? 0) > blockFirst + 255
+            ? (entryIndexes[inner] ?? 0)
+            : ~inner;
+      }
+      level0[high] = ~blocks.length;
+      blocks.push(block);
+    }
+    const level1 = new Int32Array(blocks.length * 256);
+    blocks.forEach((block, index) => {
+      level1.set(block, index * 256);
+    });
+    this.#level0 = level0;
+    this.#level1 = level1;
   }
 
   /** The entry of an unsigned 32-bit address. Allocates nothing. */
   lookup(address: number): RegistryEntry | undefined {
-    const bucket = address >>> INDEX_BITS;
-    const starts = this.#starts;
-    let low = this.#buckets[bucket] ?? 0;
-    let high = this.#buckets[bucket + 1] ?? 0;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if ((starts[middle] ?? 0) <= address) low = middle;
-      else high = middle - 1;
+    let slot = this.#level0[address >>> 16] ?? 0;
+    if (slot < 0) {
+      slot = this.#level1[(~slot << 8) | ((address >>> 8) & 255)] ?? 0;
+      if (slot < 0) {
+        // A split /24: scan the segments starting in it (one to a few; at most 255).
+        let segment = ~slot;
+        const starts = this.#starts;
+        const last = this.segmentCount - 1;
+        while (segment < last && (starts[segment + 1] ?? 0) <= address) segment++;
+        slot = this.#entryIndexes[segment] ?? 0;
+      }
     }
-    return this.#entries[this.#entryIndexes[low] ?? 0];
+    return this.#entries[slot];
   }
 
   /** The segment number holding an address (for `describe`). */
   segmentOf(address: number): number {
-    const bucket = address >>> INDEX_BITS;
-    let low = this.#buckets[bucket] ?? 0;
-    let high = this.#buckets[bucket + 1] ?? 0;
+    const starts = this.#starts;
+    let low = 0;
+    let high = this.segmentCount - 1;
     while (low < high) {
       const middle = (low + high + 1) >>> 1;
-      if ((this.#starts[middle] ?? 0) <= address) low = middle;
+      if ((starts[middle] ?? 0) <= address) low = middle;
       else high = middle - 1;
     }
     return low;
@@ -77,8 +122,18 @@ export class Ipv4Table {
     return this.#entries[this.#entryIndexes[segment] ?? 0];
   }
 
+  /** The segments' starts and entry indexes (for benchmarks that compare layouts). */
+  segments(): { readonly starts: Uint32Array; readonly entryIndexes: Uint32Array } {
+    return { starts: this.#starts, entryIndexes: this.#entryIndexes };
+  }
+
   memoryBytes(): number {
-    return this.#starts.byteLength + this.#entryIndexes.byteLength + this.#buckets.byteLength;
+    return (
+      this.#starts.byteLength +
+      this.#entryIndexes.byteLength +
+      this.#level0.byteLength +
+      this.#level1.byteLength
+    );
   }
 }
 
