@@ -60,7 +60,7 @@ function makeBatch(k: number, rows = 50): FlowBatch {
       startMs: T0 + k * 1000 + row,
       endMs: T0 + k * 1000 + row + 1,
       exporterAddr: "192.0.2.1",
-      source: "netflow-v5",
+      source: "netflow5",
       inIf: 1,
       outIf: 2,
       ipVersion: 4,
