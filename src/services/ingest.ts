@@ -9,6 +9,7 @@ import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts"
 import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
+import { createSpoolingStore } from "../storage/spool/index.ts";
 import { createInventoryService, type InventoryService } from "./inventory.ts";
 
 /** The DuckDB file inside a data directory. */
@@ -43,8 +44,18 @@ export function createIngest(
     pipelineLogger: Logger;
     reportIssue: PipelineDeps["reportIssue"];
     nowMs?: () => number;
+    /**
+     * Put the disk spool (storage.spool) in front of the store: live traffic (`serve`) has no
+     * other copy. `import` leaves it off: a file is its own copy and resumes from checkpoints.
+     */
+    spool?: boolean;
+    /** Reload the inventory when its files change (serve). */
+    watchInventory?: boolean;
   },
 ): {
+  /** The inventory service: `ready` when enrichment is loaded; `stop()` stops watching. */
+  inventory: InventoryService;
+  classifier: Classifier;
   store: FlowStore;
   pipeline: Pipeline;
   decoder: FlowDecoder;
@@ -54,11 +65,9 @@ export function createIngest(
   expireHeld: (atMs: number) => void;
 } {
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
-  const store =
+  const backendStore =
     config.storage.backend === "clickhouse"
-      ? createClickHouseStore(config.storage.clickhouse, {
-          logger: deps.storeLogger,
-        })
+      ? createClickHouseStore(config.storage.clickhouse, { logger: deps.storeLogger })
       : createDuckDbWorkerStore(
           {
             path: flowStorePath(dataDir),
@@ -88,12 +97,32 @@ export function createIngest(
     if (canonical !== undefined) samplingRates.set(canonical, rate);
   }
   const decoder = createFlowDecoder({
-    templates: {
-      samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr),
-    },
+    templates: { samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr) },
   });
   const classifier = createClassifier(inventory.current());
   holder.classifier = classifier;
+  const spool = config.storage.spool;
+  const store: FlowStore =
+    deps.spool === true && spool.enabled
+      ? createSpoolingStore(
+          {
+            dir: spool.dir === "" ? path.join(dataDir, "spool") : spool.dir,
+            maxBytes: spool.maxBytes,
+            whenFull: spool.whenFull,
+            retryMinMs: spool.retryMinMs,
+            retryMaxMs: Math.max(spool.retryMinMs, spool.retryMaxMs),
+            // A ClickHouse server may come later: collect meanwhile. A DuckDB file that does
+            // not open is a local problem waiting will not fix.
+            waitForStore: config.storage.backend === "clickhouse",
+          },
+          {
+            store: backendStore,
+            metrics: deps.metrics,
+            logger: deps.storeLogger,
+            networks: classifier.networks,
+          },
+        )
+      : backendStore;
   const logger = deps.pipelineLogger;
   const pipeline = createPipeline(config.storage, {
     decoder,
@@ -105,10 +134,7 @@ export function createIngest(
     onCounters: (counters) => {
       // Copied: the pipeline reuses its counters array for the next datagram.
       store.appendCounters([...counters]).catch((error: unknown) => {
-        logger.error("interface counters not stored", {
-          samples: counters.length,
-          error,
-        });
+        logger.error("interface counters not stored", { samples: counters.length, error });
       });
     },
   });
@@ -169,13 +195,5 @@ export function createIngest(
       return Promise.resolve();
     },
   };
-  return {
-    inventory,
-    classifier,
-    store,
-    pipeline,
-    decoder,
-    decoderState,
-    expireHeld: expire,
-  };
+  return { inventory, classifier, store, pipeline, decoder, decoderState, expireHeld: expire };
 }

@@ -58,6 +58,7 @@ export async function startServer(
       storeLogLevel: "info",
       pipelineLogger: logger,
       watchInventory: true,
+      spool: true,
       reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
     });
     const addresses = (list: readonly string[]) =>
