@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { cloudContextKey, type CloudContext, type Tags } from "../../core/index.ts";
+import { cloudContextKey, type CloudContext } from "../../core/index.ts";
+import type { NetworkRef } from "../store.ts";
+import { NETWORK_ATTRIBUTE_COLUMNS } from "./schema.ts";
 
 /**
  * Ids of networks and exporters derived from their content: the first 8 bytes of the SHA-256
@@ -22,10 +24,25 @@ export function contentId(key: string): ContentId {
   return { lo, hi, value: (BigInt(hi) << 32n) | BigInt(lo) };
 }
 
-/** A network is its name and tags together (as in the DuckDB store): tag order does not count. */
-export function networkKey(name: string, tags: Tags): string {
-  const entries = Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(["network", name, entries]);
+/** A network's attributes in NETWORK_ATTRIBUTE_COLUMNS order, "" when absent. */
+export function networkAttributes(ref: NetworkRef): string[] {
+  return NETWORK_ATTRIBUTE_COLUMNS.map((column) => ref.attributes?.[column] ?? "");
+}
+
+/**
+ * A network is everything stored of it (as in the DuckDB store's registry): name, tags (their
+ * order does not count), kind, service and attributes. A plain inventory network (no service,
+ * no attribute) keeps the key of schema 1, so the ids already stored stay its ids.
+ */
+export function networkKey(ref: NetworkRef): string {
+  const entries = Object.entries(ref.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const kind = ref.kind ?? "inventory";
+  const service = ref.service ?? "";
+  const attributes = networkAttributes(ref);
+  if (kind === "inventory" && service === "" && attributes.every((value) => value === "")) {
+    return JSON.stringify(["network", ref.name, entries]);
+  }
+  return JSON.stringify(["network", ref.name, entries, kind, service, attributes]);
 }
 
 /** An exporter: its address words, observation domain and cloud context. */

@@ -16,6 +16,7 @@ import {
   type TopRow,
   type Totals,
 } from "../store.ts";
+import { compileClickHouseFilter } from "./filter-sql.ts";
 import { sqlInteger, sqlString } from "./literals.ts";
 import type { Tables } from "./schema.ts";
 
@@ -191,17 +192,22 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
   if (direction !== undefined && !isDirection(direction)) {
     throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
   }
-  // The port's filter has only `direction` today; anything else is refused, not ignored,
-  // until the filter language's ClickHouse dialect (query/filter) is wired here.
-  const unknown = Object.keys(filter ?? {}).filter((key) => key !== "direction");
+  // A key this store does not know is refused, not ignored (it would widen the answer).
+  const unknown = Object.keys(filter ?? {}).filter(
+    (key) => key !== "direction" && key !== "where" && key !== "whereText",
+  );
   if (unknown.length > 0) {
-    throw invalid(`the ClickHouse store does not filter on ${unknown.join(", ")} yet`);
+    throw invalid(`the ClickHouse store does not filter on ${unknown.join(", ")}`);
   }
 }
 
-function whereSql(range: TimeRange, filter: FlowFilter | undefined): string {
+/** The time range, `--direction` and the filter expression (filter-sql.ts), ANDed. */
+function whereSql(tables: Tables, range: TimeRange, filter: FlowFilter | undefined): string {
   let sql = `end_ms >= ${sqlInteger(range.fromMs)} AND end_ms < ${sqlInteger(range.toMs)}`;
   if (filter?.direction !== undefined) sql += ` AND direction = ${sqlString(filter.direction)}`;
+  if (filter?.where !== undefined) {
+    sql += ` AND ${compileClickHouseFilter(filter.where, tables, filter.whereText)}`;
+  }
   return sql;
 }
 
@@ -253,7 +259,7 @@ export async function querySummary(
   if (range === null) return { range, directions, total };
   const { data } = await run(
     `SELECT toString(direction), count(), sum(bytes), sum(packets)
-     FROM ${tables.flows} WHERE ${whereSql(range, query.filter)} GROUP BY direction`,
+     FROM ${tables.flows} WHERE ${whereSql(tables, range, query.filter)} GROUP BY direction`,
   );
   for (const [direction, flows, bytes, packets] of data) {
     if (typeof direction !== "string" || !isDirection(direction)) continue;
@@ -282,7 +288,7 @@ export async function queryTop(run: RunQuery, tables: Tables, query: TopQuery): 
   const base = { by: query.by, metric, rows: [] as TopRow[], other: zeroTotals() };
   const range = await resolveRange(run, tables, query.range);
   if (range === null) return { range, ...base, total: zeroTotals() };
-  const where = whereSql(range, query.filter);
+  const where = whereSql(tables, range, query.filter);
   const dimension = dimensionSql(query.by);
   const keys = dimension.keys.map((key, index) => `${key} AS k${index}`).join(", ");
   const groupKeys = dimension.keys.map((_, index) => `k${index}`).join(", ");
@@ -356,7 +362,7 @@ export async function queryTimeseries(
   const { data } = await run(
     `SELECT end_ms - (((end_ms % ${step}) + ${step}) % ${step}) AS bucket_ms,
             toString(direction), ${METRIC_SQL[metric]}
-     FROM ${tables.flows} WHERE ${whereSql(range, query.filter)} GROUP BY bucket_ms, direction`,
+     FROM ${tables.flows} WHERE ${whereSql(tables, range, query.filter)} GROUP BY bucket_ms, direction`,
   );
   for (const [bucketMs, direction, value] of data) {
     if (typeof direction !== "string" || !isDirection(direction)) continue;

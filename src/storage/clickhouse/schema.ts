@@ -28,7 +28,7 @@ import { sqlIdentifier, sqlString } from "./literals.ts";
  *   which live in the side tables. No codecs and no TTL: 18.16 has neither (see version.ts).
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 function enumSql(values: readonly string[]): string {
   return `Enum8(${values.map((value, index) => `${sqlString(value)} = ${index}`).join(", ")})`;
@@ -207,25 +207,34 @@ export const INTERFACE_COUNTER_COLUMNS: readonly (readonly [string, string, stri
 /** Fully qualified table names of one database. */
 export interface Tables {
   database: string;
+  /** What inserts and queries name: the MergeTree table, or the Distributed one on a cluster. */
   flows: string;
+  /** On a cluster, each shard's MergeTree table under the Distributed one; else `flows`. */
+  flowsLocal: string;
   networks: string;
   exporters: string;
   imports: string;
   interfaceCounters: string;
   schemaVersion: string;
+  /** The `remote_servers` cluster name when `flows` is Distributed. */
+  cluster?: string;
 }
 
-export function tablesOf(database: string, flowsTable = "flows"): Tables {
+export function tablesOf(database: string, flowsTable = "flows", cluster?: string): Tables {
   const db = sqlIdentifier(database);
-  return {
+  const flows = `${db}.${sqlIdentifier(flowsTable)}`;
+  const tables: Tables = {
     database: db,
-    flows: `${db}.${sqlIdentifier(flowsTable)}`,
+    flows,
+    flowsLocal: cluster === undefined ? flows : `${db}.${sqlIdentifier(`${flowsTable}_local`)}`,
     networks: `${db}.networks`,
     exporters: `${db}.exporters`,
     imports: `${db}.imports`,
     interfaceCounters: `${db}.interface_counters`,
     schemaVersion: `${db}.schema_version`,
   };
+  if (cluster !== undefined) tables.cluster = cluster;
+  return tables;
 }
 
 export function flowsTableSql(name: string, engine = "MergeTree()"): string {
@@ -233,13 +242,46 @@ export function flowsTableSql(name: string, engine = "MergeTree()"): string {
     ENGINE = ${engine} PARTITION BY ${FLOWS_PARTITION_BY} ORDER BY ${FLOWS_ORDER_BY}`;
 }
 
-/** Every statement of schema version 1, idempotent (IF NOT EXISTS). */
+/**
+ * How the Distributed table spreads rows over the shards: a hash of the address pair and the
+ * ports. Not `rand()`: the same batch always splits the same way, so a retried insert gives
+ * every shard the same block again (what ReplicatedMergeTree's block deduplication needs to drop
+ * it), and all the flows of one conversation sit on one shard. Not the exporter or a network:
+ * a handful of exporters or networks would load the shards unevenly; address pairs and ports
+ * are many. `cityHash64` of integer columns is computed from their binary form (no text).
+ */
+export const FLOWS_SHARDING_KEY =
+  "cityHash64(src_addr_hi, src_addr_lo, dst_addr_hi, dst_addr_lo, src_port, dst_port)";
+
+/** The Distributed table over every shard's local flows table (same columns). */
+export function distributedFlowsSql(tables: Tables, cluster: string): string {
+  const local = tables.flowsLocal.split(".")[1] ?? "";
+  return `CREATE TABLE IF NOT EXISTS ${tables.flows} AS ${tables.flowsLocal}
+    ENGINE = Distributed(${sqlString(cluster)}, ${tables.database}, ${local}, ${FLOWS_SHARDING_KEY})`;
+}
+
+const NETWORK_COLUMNS_SQL = [
+  "id UInt64",
+  "name String",
+  "tag_keys Array(String)",
+  "tag_values Array(String)",
+  "kind String DEFAULT 'inventory'",
+  "service String DEFAULT ''",
+  ...NETWORK_ATTRIBUTE_COLUMNS.map((name) => `${name} String DEFAULT ''`),
+];
+
+/**
+ * Every statement of the current schema, idempotent (IF NOT EXISTS), for one server: on a
+ * cluster each shard runs them, so every shard holds its local flows table, the Distributed
+ * table over all of them (any shard answers a query) and a full copy of the side tables.
+ */
 export function schemaStatements(tables: Tables): string[] {
   return [
     `CREATE DATABASE IF NOT EXISTS ${tables.database}`,
     `CREATE TABLE IF NOT EXISTS ${tables.schemaVersion} (version UInt32, description String, applied_at_ms Int64) ENGINE = MergeTree() ORDER BY version`,
-    flowsTableSql(tables.flows),
-    `CREATE TABLE IF NOT EXISTS ${tables.networks} (id UInt64, name String, tag_keys Array(String), tag_values Array(String)) ENGINE = ReplacingMergeTree() ORDER BY id`,
+    flowsTableSql(tables.flowsLocal),
+    ...(tables.cluster === undefined ? [] : [distributedFlowsSql(tables, tables.cluster)]),
+    `CREATE TABLE IF NOT EXISTS ${tables.networks} (${NETWORK_COLUMNS_SQL.join(", ")}) ENGINE = ReplacingMergeTree() ORDER BY id`,
     `CREATE TABLE IF NOT EXISTS ${tables.exporters} (id UInt64, address_hi UInt64, address_lo UInt64, observation_domain UInt32, ${EXPORTER_CLOUD_COLUMNS.map(([name]) => `${name} String`).join(", ")}) ENGINE = ReplacingMergeTree() ORDER BY id`,
     // Newest checkpoint per file wins: ReplacingMergeTree by file_key with written_ms as the
     // version, read with FINAL (one row per file; the table holds one row per imported file).
@@ -247,3 +289,44 @@ export function schemaStatements(tables: Tables): string[] {
     `CREATE TABLE IF NOT EXISTS ${tables.interfaceCounters} (${INTERFACE_COUNTER_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDateTime(intDiv(received_ms, 1000))) ORDER BY (agent, if_index, received_ms)`,
   ];
 }
+
+/** A column a migration adds, to a table named by its role. */
+export interface AddedColumn {
+  table: "flows" | "networks";
+  name: string;
+  /** Type with its DEFAULT, which fills the rows written before. */
+  type: string;
+}
+
+export interface Migration {
+  version: number;
+  description: string;
+  columns: readonly AddedColumn[];
+}
+
+/**
+ * From the first round's schema (1) on. 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the store
+ * adds a column only when `system.columns` lacks it: a migration interrupted half way is
+ * finished by the next start. ADD COLUMN is a metadata change; old parts read the DEFAULT.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 2,
+    description: "enrichment: countries of both ends, network kind, service and attributes",
+    columns: [
+      { table: "flows", name: "src_country", type: "UInt16 DEFAULT 0" },
+      { table: "flows", name: "dst_country", type: "UInt16 DEFAULT 0" },
+      { table: "networks", name: "kind", type: "String DEFAULT 'inventory'" },
+      { table: "networks", name: "service", type: "String DEFAULT ''" },
+      ...NETWORK_ATTRIBUTE_COLUMNS.map((name) => ({
+        table: "networks" as const,
+        name,
+        type: "String DEFAULT ''",
+      })),
+    ],
+  },
+];
+
+/** What the schema_version row of the current version says. */
+export const SCHEMA_DESCRIPTION =
+  "flows, networks (kind, service, attributes), exporters, imports, interface counters; countries per flow";

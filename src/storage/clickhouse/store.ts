@@ -9,7 +9,7 @@ import {
 } from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type { FlowStore, NetworkRef, TimeRange } from "../store.ts";
-import { contentId, exporterKey, networkKey, type ContentId } from "./ids.ts";
+import { contentId, exporterKey, networkAttributes, networkKey, type ContentId } from "./ids.ts";
 import { sqlString } from "./literals.ts";
 import {
   queryDataRange,
@@ -23,8 +23,12 @@ import {
   ENUM_COLUMNS,
   enumColumnType,
   EXPORTER_CLOUD_COLUMNS,
+  FLOW_COLUMN_SPECS,
   IMPORT_COLUMNS,
   INTERFACE_COUNTER_COLUMNS,
+  MIGRATIONS,
+  NETWORK_ATTRIBUTE_COLUMNS,
+  SCHEMA_DESCRIPTION,
   SCHEMA_VERSION,
   schemaStatements,
   tablesOf,
@@ -45,6 +49,14 @@ export interface ClickHouseStoreConfig {
    * `flows` tables); queries read it too. The store creates it only when it is `flows`.
    */
   flowsTable?: string;
+  /**
+   * The `remote_servers` cluster to spread flows over: `flowsTable` becomes a Distributed table
+   * over each shard's `<flowsTable>_local` MergeTree table, and `shardUrls` must name the HTTP
+   * interface of every shard of it (in the cluster's order), where the store creates the tables
+   * and writes the side tables (networks, exporters, imports), whole, to each.
+   */
+  cluster?: string;
+  shardUrls?: readonly string[];
 }
 
 export const defaultClickHouseStoreConfig: ClickHouseStoreConfig = {
@@ -100,8 +112,11 @@ export function createClickHouseStore(
   const logger = deps.logger ?? silentLogger;
   const nowMs = deps.nowMs ?? Date.now;
   const url = config.url.replace(/\/+$/, "");
-  const tables: Tables = tablesOf(config.database, config.flowsTable);
+  const tables: Tables = tablesOf(config.database, config.flowsTable, config.cluster);
+  const shardUrls = (config.shardUrls ?? []).map((shardUrl) => shardUrl.replace(/\/+$/, ""));
   let client: ClickHouseClient | undefined;
+  /** Every server holding a copy of the side tables: the shards, or the one server. */
+  let nodes: ClickHouseClient[] = [];
   let capabilities: ServerCapabilities | undefined;
   let writeChain: Promise<void> = Promise.resolve();
   let closing = false;
@@ -142,20 +157,33 @@ export function createClickHouseStore(
     return client;
   }
 
-  async function command(sql: string): Promise<void> {
-    await open().command({ query: sql });
+  async function command(sql: string, on: ClickHouseClient = open()): Promise<void> {
+    await on.command({ query: sql });
   }
 
-  const run: RunQuery = async (sql) => {
-    const result = await open().query({ query: sql, format: "JSONCompact" });
-    const json = (await result.json()) as { data: unknown[][]; totals?: unknown[] };
-    return json;
-  };
+  async function runOn(
+    on: ClickHouseClient,
+    sql: string,
+  ): Promise<{ data: unknown[][]; totals?: unknown[] }> {
+    const result = await on.query({ query: sql, format: "JSONCompact" });
+    return (await result.json());
+  }
+
+  const run: RunQuery = (sql) => runOn(open(), sql);
+
+  // Columns named, so a table whose columns a migration appended reads the same RowBinary.
+  const flowColumnsSql = FLOW_COLUMN_SPECS.map((spec) => spec.name).join(", ");
 
   async function insertRowBinary(table: string, body: Buffer): Promise<void> {
     const result = await open().exec({
-      query: `INSERT INTO ${table} FORMAT RowBinary`,
+      query: `INSERT INTO ${table} (${flowColumnsSql}) FORMAT RowBinary`,
       values: Readable.from([body]),
+      // Through a Distributed table the INSERT would otherwise return once the rows are queued
+      // on the receiving server's disk; synchronous, it returns once every shard has its part,
+      // so a resolved append is readable everywhere (and a shard that is down fails it).
+      ...(tables.cluster === undefined
+        ? {}
+        : { clickhouse_settings: { insert_distributed_sync: 1 } }),
     });
     // Drain the (empty) response so the socket returns to the pool.
     for await (const chunk of result.stream) {
@@ -164,14 +192,49 @@ export function createClickHouseStore(
     }
   }
 
-  async function insertJsonRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+  async function insertJsonRows(
+    table: string,
+    rows: Record<string, unknown>[],
+    on: ClickHouseClient = open(),
+  ): Promise<void> {
     if (rows.length === 0) return;
-    await open().insert({ table, values: rows, format: "JSONEachRow" });
+    await on.insert({ table, values: rows, format: "JSONEachRow" });
   }
 
-  async function migrate(): Promise<void> {
-    for (const statement of schemaStatements(tables)) await command(statement);
-    const { data } = await run(`SELECT max(version), count() FROM ${tables.schemaVersion}`);
+  /** Side-table rows go to every server, so each can join and filter on them locally. */
+  async function insertSideRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    open();
+    await Promise.all(nodes.map((node) => insertJsonRows(table, rows, node)));
+  }
+
+  /** Adds the columns of MIGRATIONS a table lacks (18.16 has no ADD COLUMN IF NOT EXISTS). */
+  async function addMissingColumns(node: ClickHouseClient): Promise<void> {
+    const { data } = await runOn(
+      node,
+      `SELECT table, name FROM system.columns WHERE database = ${sqlString(config.database)}`,
+    );
+    const present = new Set(data.map(([table, name]) => `${String(table)}.${String(name)}`));
+    const unquoted = (qualified: string): string =>
+      qualified.split(".")[1]?.replaceAll("`", "") ?? "";
+    const targets = {
+      flows: [...new Set([tables.flowsLocal, tables.flows])],
+      networks: [tables.networks],
+    };
+    for (const migration of MIGRATIONS) {
+      for (const column of migration.columns) {
+        for (const table of targets[column.table]) {
+          if (present.has(`${unquoted(table)}.${column.name}`)) continue;
+          await command(`ALTER TABLE ${table} ADD COLUMN ${column.name} ${column.type}`, node);
+          logger.info("flow store column added", { table, column: column.name });
+        }
+      }
+    }
+  }
+
+  async function migrate(node: ClickHouseClient): Promise<void> {
+    for (const statement of schemaStatements(tables)) await command(statement, node);
+    const { data } = await runOn(node, `SELECT max(version), count() FROM ${tables.schemaVersion}`);
     const [maxVersion, count] = data[0] ?? [];
     const version = Number(count) === 0 ? 0 : Number(maxVersion);
     if (version > SCHEMA_VERSION) {
@@ -180,14 +243,20 @@ export function createClickHouseStore(
         `ClickHouse database ${config.database} at ${url} has schema version ${version}, newer than this Tollgate's ${SCHEMA_VERSION}: upgrade Tollgate`,
       );
     }
+    // The flows table only: a Distributed table named `flows` is not altered through this path.
+    if (
+      config.flowsTable === undefined ||
+      config.flowsTable === "flows" ||
+      tables.cluster !== undefined
+    ) {
+      await addMissingColumns(node);
+    }
     if (version < SCHEMA_VERSION) {
-      await insertJsonRows(tables.schemaVersion, [
-        {
-          version: SCHEMA_VERSION,
-          description: "flows, networks, exporters, imports, interface counters",
-          applied_at_ms: nowMs(),
-        },
-      ]);
+      await insertJsonRows(
+        tables.schemaVersion,
+        [{ version: SCHEMA_VERSION, description: SCHEMA_DESCRIPTION, applied_at_ms: nowMs() }],
+        node,
+      );
       logger.info("flow store migrated", {
         url,
         database: config.database,
@@ -196,26 +265,53 @@ export function createClickHouseStore(
     }
     // A vocabulary `core` grew since the table was made: widen the Enum8 in place (a superset
     // is a metadata change). Only when `flows` is ours, not a Distributed table's name.
-    if (config.flowsTable === undefined || config.flowsTable === "flows") {
-      const { data: columns } = await run(
-        `SELECT name, type FROM system.columns WHERE database = ${sqlString(config.database)} AND table = 'flows'`,
-      );
-      const types = new Map(columns.map(([name, type]) => [String(name), String(type)]));
-      for (const column of ENUM_COLUMNS) {
-        const wanted = enumColumnType(column.name);
-        const stored = types.get(column.name);
-        if (stored !== undefined && stored.replaceAll(" ", "") !== wanted.replaceAll(" ", "")) {
-          await command(`ALTER TABLE ${tables.flows} MODIFY COLUMN ${column.name} ${wanted}`);
-          logger.info("flow store enum widened", { column: column.name });
+    if (
+      config.flowsTable === undefined ||
+      config.flowsTable === "flows" ||
+      tables.cluster !== undefined
+    ) {
+      for (const table of new Set([tables.flowsLocal, tables.flows])) {
+        const name = table.split(".")[1]?.replaceAll("`", "") ?? "";
+        const { data: columns } = await runOn(
+          node,
+          `SELECT name, type FROM system.columns WHERE database = ${sqlString(config.database)} AND table = ${sqlString(name)}`,
+        );
+        const types = new Map(columns.map(([column, type]) => [String(column), String(type)]));
+        for (const column of ENUM_COLUMNS) {
+          const wanted = enumColumnType(column.name);
+          const stored = types.get(column.name);
+          if (stored !== undefined && stored.replaceAll(" ", "") !== wanted.replaceAll(" ", "")) {
+            await command(`ALTER TABLE ${table} MODIFY COLUMN ${column.name} ${wanted}`, node);
+            logger.info("flow store enum widened", { table, column: column.name });
+          }
         }
       }
     }
   }
 
-  async function start(): Promise<void> {
-    if (client !== undefined) return;
-    const candidate = createClient({
-      url,
+  /** The cluster must be in the server's remote_servers with as many shards as shardUrls. */
+  async function checkCluster(cluster: string): Promise<void> {
+    const { data } = await run(
+      `SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = ${sqlString(cluster)}`,
+    );
+    const shards = Number(data[0]?.[0] ?? 0);
+    if (shards === 0) {
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `ClickHouse at ${url} has no cluster "${cluster}" in its remote_servers: check storage.clickhouse.cluster and the server's config`,
+      );
+    }
+    if (shards !== shardUrls.length) {
+      throw new AppError(
+        "ERR_STORE_OPEN",
+        `cluster "${cluster}" at ${url} has ${shards} shards but storage.clickhouse.shardUrls names ${shardUrls.length}: name the HTTP interface of every shard`,
+      );
+    }
+  }
+
+  function makeClient(target: string): ClickHouseClient {
+    return createClient({
+      url: target,
       username: config.username,
       password: config.password,
       request_timeout: config.requestTimeoutMs,
@@ -224,19 +320,30 @@ export function createClickHouseStore(
       log: { level: ClickHouseLogLevel.OFF },
       max_open_connections: 4,
     });
+  }
+
+  async function start(): Promise<void> {
+    if (client !== undefined) return;
+    const candidate = makeClient(url);
     client = candidate;
+    const shardClients = tables.cluster === undefined ? [] : shardUrls.map(makeClient);
+    nodes = tables.cluster === undefined ? [candidate] : shardClients;
     try {
       const { data } = await run("SELECT version()");
       const version = data[0]?.[0];
       capabilities = capabilitiesOf(typeof version === "string" ? version : "");
-      await migrate();
+      if (tables.cluster !== undefined) await checkCluster(tables.cluster);
+      for (const node of nodes) await migrate(node);
       const networks = await run(`SELECT DISTINCT toString(id) FROM ${tables.networks}`);
       for (const [id] of networks.data) storedNetworks.add(BigInt(String(id)));
       const exporters = await run(`SELECT DISTINCT toString(id) FROM ${tables.exporters}`);
       for (const [id] of exporters.data) storedExporters.add(BigInt(String(id)));
     } catch (error) {
       client = undefined;
-      await candidate.close().catch(() => undefined);
+      nodes = [];
+      await Promise.all(
+        [candidate, ...shardClients].map((each) => each.close().catch(() => undefined)),
+      );
       throw wrap("ERR_STORE_OPEN", `cannot open flow store database ${config.database}`, error);
     }
     logger.info("flow store open", {
@@ -251,8 +358,11 @@ export function createClickHouseStore(
     closing = true;
     await writeChain;
     await Promise.allSettled([...inFlight]);
-    await client.close();
+    await Promise.all(
+      [client, ...nodes.filter((node) => node !== client)].map((each) => each.close()),
+    );
     client = undefined;
+    nodes = [];
     closing = false;
     logger.info("flow store closed", { url });
   }
@@ -262,7 +372,7 @@ export function createClickHouseStore(
     if (networkCache?.refs !== refs) {
       const ids = new Uint32Array(refs.length * 2);
       const values = refs.map((ref, index) => {
-        const id = contentId(networkKey(ref.name, ref.tags));
+        const id = contentId(networkKey(ref));
         ids[index * 2] = id.lo;
         ids[index * 2 + 1] = id.hi;
         return id;
@@ -273,14 +383,21 @@ export function createClickHouseStore(
     networkCache.values.forEach((id, index) => {
       if (storedNetworks.has(id.value)) return;
       const ref = refs[index] as NetworkRef;
-      fresh.push({
+      const row: Record<string, unknown> = {
         id: id.value.toString(),
         name: ref.name,
         tag_keys: Object.keys(ref.tags),
         tag_values: Object.values(ref.tags),
+        kind: ref.kind ?? "inventory",
+        service: ref.service ?? "",
+      };
+      const attributes = networkAttributes(ref);
+      NETWORK_ATTRIBUTE_COLUMNS.forEach((column, index) => {
+        row[column] = attributes[index];
       });
+      fresh.push(row);
     });
-    await insertJsonRows(tables.networks, fresh);
+    await insertSideRows(tables.networks, fresh);
     for (const row of fresh) storedNetworks.add(BigInt(String(row["id"])));
     return networkCache.ids;
   }
@@ -343,14 +460,14 @@ export function createClickHouseStore(
       exporterIds[row * 2] = id.lo;
       exporterIds[row * 2 + 1] = id.hi;
     }
-    await insertJsonRows(tables.exporters, [...fresh.values()]);
+    await insertSideRows(tables.exporters, [...fresh.values()]);
     for (const id of fresh.keys()) storedExporters.add(id);
     return exporterIds;
   }
 
   async function writeCheckpoints(checkpoints: readonly ImportCheckpoint[]): Promise<void> {
     const writtenMs = nowMs();
-    await insertJsonRows(
+    await insertSideRows(
       tables.imports,
       checkpoints.map((checkpoint, index) => {
         const row: Record<string, unknown> = { written_ms: writtenMs + index };
@@ -406,6 +523,7 @@ export function createClickHouseStore(
   async function writeCounters(counters: readonly InterfaceCounters[]): Promise<void> {
     if (counters.length === 0) return;
     try {
+      // Counter samples live on the first shard only (they are per agent, few, and read whole).
       await insertJsonRows(
         tables.interfaceCounters,
         counters.map((sample) => {
@@ -416,6 +534,7 @@ export function createClickHouseStore(
           }
           return row;
         }),
+        nodes[0] ?? open(),
       );
     } catch (cause) {
       throw wrap(
@@ -445,8 +564,8 @@ export function createClickHouseStore(
     }
   }
 
-  async function count(table: string): Promise<number> {
-    const { data } = await run(`SELECT count() FROM ${table}`);
+  async function count(table: string, on: ClickHouseClient = open()): Promise<number> {
+    const { data } = await runOn(on, `SELECT count() FROM ${table}`);
     return Number(data[0]?.[0] ?? 0);
   }
 
@@ -477,7 +596,9 @@ export function createClickHouseStore(
     append: (batch, refs) => chained(() => write(batch, refs)),
     appendCounters: (counters) => chained(() => writeCounters(counters)),
     countInterfaceCounters: () =>
-      query("counting interface counters", () => count(tables.interfaceCounters)),
+      query("counting interface counters", () =>
+        count(tables.interfaceCounters, nodes[0] ?? open()),
+      ),
     summary: (q) => query("summary", () => querySummary(run, tables, q)),
     top: (q) => query("top", () => queryTop(run, tables, q)),
     timeseries: (q) => query("time series", () => queryTimeseries(run, tables, q)),

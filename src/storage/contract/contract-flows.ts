@@ -1,12 +1,16 @@
 import {
+  countryCode,
   createSeededRandom,
   DIRECTIONS,
   DIRECTION_SOURCES,
   LOCALITIES,
   type CloudContext,
+  type FlowBatch,
   type FlowRecord,
   type Tags,
 } from "../../core/index.ts";
+import { batchOfRecords } from "../records.ts";
+import type { NetworkRef } from "../store.ts";
 
 /**
  * The flows every backend of the contract stores: seeded, so both backends get the same rows,
@@ -16,13 +20,75 @@ import {
 
 export const CONTRACT_T0_MS = Date.UTC(2026, 10, 22, 10, 0, 0);
 
-const NETWORKS: readonly { name: string; tags: Tags }[] = [
+/**
+ * The networks flows refer to, by name (unique here): inventory networks with tags and
+ * attributes (some partial, so "" is a key too), and a cloud provider range (`kind: cloud`).
+ */
+export const CONTRACT_NETWORKS: readonly (NetworkRef & { tags: Tags })[] = [
   { name: "", tags: {} },
-  { name: "office", tags: { team: "it", env: "prod" } },
-  { name: "dc-a", tags: { team: "platform", env: "prod" } },
-  { name: "dc-b", tags: { team: "platform" } },
+  {
+    name: "office",
+    tags: { team: "it", env: "prod" },
+    attributes: { site: "par1", egress: "nat" },
+  },
+  {
+    name: "dc-a",
+    tags: { team: "platform", env: "prod" },
+    attributes: {
+      site: "fra1",
+      provider: "aws",
+      account: "111122223333",
+      region: "eu-central-1",
+      zone: "euc1-az1",
+      vpc: "vpc-a",
+      subnet: "subnet-a1",
+      egress: "direct",
+    },
+  },
+  {
+    name: "dc-b",
+    tags: { team: "platform" },
+    attributes: { site: "fra1", provider: "aws", region: "eu-central-1", zone: "euc1-az2" },
+  },
   { name: "lab", tags: { team: "research", "cost-center": "r&d 'x'" } },
+  {
+    name: "aws:S3:eu-west-1",
+    tags: {},
+    kind: "cloud",
+    service: "S3",
+    attributes: { provider: "aws", region: "eu-west-1" },
+  },
 ];
+const NETWORKS = CONTRACT_NETWORKS;
+const COUNTRIES = ["", "DE", "US", "FR", "JP"];
+
+/** A network attribute of the record's source or destination network, "" when none. */
+export function networkAttribute(name: string, attribute: string): string {
+  const network = CONTRACT_NETWORKS.find((candidate) => candidate.name === name);
+  if (attribute === "service") return network?.service ?? "";
+  return network?.attributes?.[attribute] ?? "";
+}
+
+/**
+ * The records as a batch with what FlowRecord objects do not carry into one: each end's
+ * country code and each network's kind, service and attributes.
+ */
+export function contractBatch(records: readonly FlowRecord[]): {
+  batch: FlowBatch;
+  networks: NetworkRef[];
+} {
+  const { batch, networks } = batchOfRecords(records);
+  records.forEach((record, row) => {
+    batch.srcCountry[row] = countryCode(record.srcCountry);
+    batch.dstCountry[row] = countryCode(record.dstCountry);
+  });
+  return {
+    batch,
+    networks: networks.map(
+      (ref) => CONTRACT_NETWORKS.find((network) => network.name === ref.name) ?? ref,
+    ),
+  };
+}
 
 const CLOUDS: readonly CloudContext[] = [
   {
@@ -110,9 +176,8 @@ export function contractFlows(count: number, seed = 11, spreadMs = 3 * 3_600_000
       dstNetwork: dstNet.name,
       srcTags: srcNet.tags,
       dstTags: dstNet.tags,
-      // Neither store keeps countries yet: the contract leaves them empty.
-      srcCountry: "",
-      dstCountry: "",
+      srcCountry: pick(COUNTRIES),
+      dstCountry: pick(COUNTRIES),
     };
     if (isCloud) {
       record.cloud = pick(CLOUDS);

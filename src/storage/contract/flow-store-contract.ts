@@ -7,9 +7,21 @@ import {
   type ImportCheckpoint,
   type InterfaceCounters,
 } from "../../core/index.ts";
-import { appendRecords, batchOfRecords } from "../records.ts";
+import { parseFilterExpression } from "../../query/filter/index.ts";
+import { batchOfRecords } from "../records.ts";
 import type { Dimension, FlowStore, Metric, Totals } from "../store.ts";
-import { CONTRACT_T0_MS, contractFlows } from "./contract-flows.ts";
+import {
+  CONTRACT_T0_MS,
+  contractBatch,
+  contractFlows,
+  networkAttribute,
+} from "./contract-flows.ts";
+import { CONTRACT_FILTERS, FILTER_INJECTIONS } from "./contract-filters.ts";
+
+async function appendRecords(store: FlowStore, records: readonly FlowRecord[]): Promise<void> {
+  const { batch, networks } = contractBatch(records);
+  await store.append(batch, networks);
+}
 
 /**
  * The one contract every FlowStore backend meets (STYLE.md "Contract suites"): the same
@@ -96,6 +108,22 @@ const REFERENCE_KEYS: readonly [Dimension, (r: FlowRecord) => string][] = [
   ["src.tag.team", (r) => r.srcTags["team"] ?? ""],
   ["dst.tag.env", (r) => r.dstTags["env"] ?? ""],
   ["src.tag.cost-center", (r) => r.srcTags["cost-center"] ?? ""],
+  ["src.country", (r) => r.srcCountry],
+  ["dst.country", (r) => r.dstCountry],
+  ...([
+    "site",
+    "provider",
+    "account",
+    "region",
+    "zone",
+    "vpc",
+    "subnet",
+    "egress",
+    "service",
+  ].flatMap((attribute) => [
+    [`src.${attribute}`, (r: FlowRecord) => networkAttribute(r.srcNetwork, attribute)],
+    [`dst.${attribute}`, (r: FlowRecord) => networkAttribute(r.dstNetwork, attribute)],
+  ]) as [Dimension, (r: FlowRecord) => string][]),
 ];
 
 function checkpoint(
@@ -260,6 +288,69 @@ export function describeFlowStoreContract(
         });
       }
     }
+
+    for (const { filter, matches } of CONTRACT_FILTERS) {
+      it(`filters: ${filter}`, async () => {
+        const store = await storeOnce();
+        const where = parseFilterExpression(filter);
+        const expected = records.filter(matches);
+        const summary = await store.summary({ range, filter: { where, whereText: filter } });
+        expect(summary.total).toEqual(sumOf(expected));
+        // The same filter on a top-N (joins to side tables) and a time series.
+        const top = await store.top({
+          range,
+          by: "src.net",
+          metric: "flows",
+          limit: 100,
+          filter: { where, whereText: filter },
+        });
+        expect(new Map(top.rows.map(({ key, ...totals }) => [key, totals]))).toEqual(
+          groupBy(expected, (r) => r.srcNetwork),
+        );
+        const series = await store.timeseries({
+          range,
+          stepMs: HOUR_MS,
+          metric: "packets",
+          filter: { where, direction: "egress" },
+        });
+        expect(series.points.reduce((sum, point) => sum + point.byDirection.egress, 0)).toBe(
+          sumOf(expected.filter((r) => r.direction === "egress")).packets,
+        );
+      });
+    }
+
+    it("filter values that try to escape their literal match nothing and change nothing", async () => {
+      const store = await storeOnce();
+      for (const filter of FILTER_INJECTIONS) {
+        const summary = await store.summary({
+          range,
+          filter: { where: parseFilterExpression(filter), whereText: filter },
+        });
+        expect(summary.total, filter).toEqual(zero());
+      }
+      // Every table still answers in full.
+      expect((await store.summary({ range })).total).toEqual(sumOf(records));
+      const nets = await store.top({ range, by: "src.tag.team", metric: "flows", limit: 100 });
+      expect(new Map(nets.rows.map(({ key, ...totals }) => [key, totals]))).toEqual(
+        groupBy(records, (r) => r.srcTags["team"] ?? ""),
+      );
+      const exporters = await store.top({ range, by: "cloud.region", metric: "flows", limit: 100 });
+      expect(exporters.total).toEqual(sumOf(records));
+    });
+
+    it("refuses a filter on a field it does not have, at the field's column", async () => {
+      const store = await storeOnce();
+      const filter = "proto = tcp and connectivity = direct";
+      const error = await store
+        .summary({ range, filter: { where: parseFilterExpression(filter), whereText: filter } })
+        .then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe("ERR_QUERY_INVALID");
+      expect((error as AppError).message).toMatch(/column 17/);
+    });
 
     it("top with a limit above the group count returns every group, with a filter", async () => {
       const store = await storeOnce();

@@ -4,3 +4,4 @@ export {
   type ContractStore,
 } from "./flow-store-contract.ts";
 export { CONTRACT_T0_MS, contractFlows } from "./contract-flows.ts";
+export { describeRewritableContract, type RewritableContractStore } from "./rewrite-contract.ts";
