@@ -52,19 +52,38 @@ const cpuMs = (): number => {
   return (usage.user + usage.system) / 1000;
 };
 
-/** Times `run` (which does `count` lookups) RUNS times and returns the median lookups/s. */
-function measure(count: number, run: () => number): number {
-  const rates: number[] = [];
+interface Task {
+  readonly count: number;
+  readonly run: () => number;
+  readonly rates: number[];
+}
+const tasks: Task[] = [];
+
+/** Registers a lookup loop of `count` lookups; `runInterleaved` times them all. */
+function measure(count: number, run: () => number): Task {
+  const task: Task = { count, run, rates: [] };
+  tasks.push(task);
+  return task;
+}
+
+/**
+ * Runs every task once per round, RUNS + 1 rounds (the first warms the JIT and is dropped), so
+ * that load from other processes falls on every variant alike rather than on whichever ran last.
+ */
+function runInterleaved(): void {
   let sink = 0;
-  for (let attempt = 0; attempt < RUNS + 1; attempt++) {
-    const started = performance.now();
-    sink += run();
-    const elapsed = performance.now() - started;
-    if (attempt > 0) rates.push((count / elapsed) * 1000); // The first run warms the JIT.
+  for (let round = 0; round < RUNS + 1; round++) {
+    for (const task of tasks) {
+      const started = performance.now();
+      sink += task.run();
+      const elapsed = performance.now() - started;
+      if (round > 0) task.rates.push((task.count / elapsed) * 1000);
+    }
   }
   if (sink === -1) console.log("unreachable");
-  return median(rates);
 }
+
+const rateOf = (task: Task): number => median(task.rates);
 
 // ---- load ----------------------------------------------------------------------------------
 gc();
@@ -115,13 +134,13 @@ for (let index = 0; index < IPV6_LOOKUPS; index++) {
 
 const table = registry;
 const countKnown = (entry: RegistryEntry | undefined): number => (entry === undefined ? 0 : 1);
-const ipv4Rate = measure(IPV4_LOOKUPS, () => {
+const ipv4Task = measure(IPV4_LOOKUPS, () => {
   let known = 0;
   for (let index = 0; index < IPV4_LOOKUPS; index++)
     known += countKnown(table.lookupIpv4(ipv4[index]!));
   return known;
 });
-const ipv6Rate = measure(IPV6_LOOKUPS, () => {
+const ipv6Task = measure(IPV6_LOOKUPS, () => {
   let known = 0;
   for (let index = 0; index < IPV6_LOOKUPS; index++) {
     const base = index * 4;
@@ -171,7 +190,7 @@ const flatLookup = (address: number): RegistryEntry | undefined => {
   }
   return entries[low];
 };
-const flatRate = measure(IPV4_LOOKUPS, () => {
+const flatTask = measure(IPV4_LOOKUPS, () => {
   let known = 0;
   for (let index = 0; index < IPV4_LOOKUPS; index++) known += countKnown(flatLookup(ipv4[index]!));
   return known;
@@ -200,7 +219,7 @@ const indexedLookup = (address: number): RegistryEntry | undefined => {
   }
   return entries[low];
 };
-const indexedRate = measure(IPV4_LOOKUPS, () => {
+const indexedTask = measure(IPV4_LOOKUPS, () => {
   let known = 0;
   for (let index = 0; index < IPV4_LOOKUPS; index++)
     known += countKnown(indexedLookup(ipv4[index]!));
@@ -238,18 +257,25 @@ const lastCovered = flatStarts[Math.min(MMDB_SEGMENTS, flatStarts.length - 1)]!;
 const mmdbAddresses = Array.from({ length: MMDB_LOOKUPS }, (_, index) =>
   formatIpv4(Math.floor((ipv4[index]! / 2 ** 32) * lastCovered)),
 );
-const mmdbRate = measure(MMDB_LOOKUPS, () => {
+const mmdbTask = measure(MMDB_LOOKUPS, () => {
   let known = 0;
   for (const address of mmdbAddresses) known += reader.get(address) === null ? 0 : 1;
   return known;
 });
-const registryTextRate = measure(MMDB_LOOKUPS, () => {
+const registryTextTask = measure(MMDB_LOOKUPS, () => {
   let known = 0;
   for (const address of mmdbAddresses) known += countKnown(table.lookup(address));
   return known;
 });
 
-console.log(`\nlookups/s, median of ${RUNS} (Node ${process.version}):`);
+runInterleaved();
+const ipv4Rate = rateOf(ipv4Task);
+const ipv6Rate = rateOf(ipv6Task);
+const flatRate = rateOf(flatTask);
+const indexedRate = rateOf(indexedTask);
+const mmdbRate = rateOf(mmdbTask);
+const registryTextRate = rateOf(registryTextTask);
+console.log(`\nlookups/s, median of ${RUNS} interleaved rounds (Node ${process.version}):`);
 console.log(`  IPv4 registry.lookupIpv4            ${rate(ipv4Rate)}`);
 console.log(
   `  IPv4 plain binary search (baseline) ${rate(flatRate)}   ratio ${(ipv4Rate / flatRate).toFixed(2)}x`,

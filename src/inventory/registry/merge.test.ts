@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatIpv4, u128ToIp } from "../../core/index.ts";
+import { createSeededRandom, formatIpv4, u128ToIp } from "../../core/index.ts";
 import { loadAddressRegistry } from "./load.ts";
 import type { RegistryEntry } from "./entry.ts";
 
@@ -158,6 +158,27 @@ describe("merging ASN and country ranges", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("matches the oracle in a crowded IPv6 /16 (second index level)", async () => {
+    // 600 ASN and 400 country ranges inside 2a00::/16: more than enough segments for the /24
+    // index, with boundaries inside and across /24s.
+    const random = createSeededRandom(11);
+    const key = (): bigint =>
+      (0x2a00n << 112n) |
+      (BigInt(Math.floor(random() * 2 ** 16)) << 96n) |
+      (BigInt(Math.floor(random() * 2 ** 32)) << 64n);
+    const ranges = (count: number, values: readonly string[]): Range[] =>
+      Array.from({ length: count }, (_, index) => {
+        const a = key();
+        const b = a + (BigInt(Math.floor(random() * 2 ** 40)) * (1n << 64n)) / 256n;
+        return {
+          start: a,
+          end: b < 1n << 128n ? b : a,
+          value: values[index % values.length] ?? "",
+        };
+      });
+    await check(ranges(600, ASNS), ranges(400, COUNTRIES), [], u128ToIp, true, (1n << 128n) - 1n);
   });
 
   it("describes the runs around an address and the files that gave them", async () => {

@@ -8,6 +8,8 @@ import type { Segments } from "./merge.ts";
 /** Bits of the IPv6 first-level index: 65,536 buckets (256 KiB), one per /16. */
 const INDEX_BITS = 16;
 const BUCKETS = 1 << INDEX_BITS;
+/** An IPv6 /16 with at least this many segments gets a second index level on its /24s. */
+const SUB_INDEX_MIN_SEGMENTS = 256;
 
 /**
  * IPv4: the segments whose start lies below 2^32, with a 16/8 index in front of them. A /16
@@ -137,13 +139,20 @@ export class Ipv4Table {
   }
 }
 
-/** IPv6: every segment, starts as four words each, index on the top 16 bits of word 0. */
+/**
+ * IPv6: every segment, starts as four words each, with an index on the top 16 bits of word 0 and,
+ * for the crowded /16s (2a00::/16 … 2a0f::/16 hold tens of thousands of RIPE segments each), a
+ * second index on the next 8 bits, then a binary search.
+ */
 export class Ipv6Table {
   readonly segmentCount: number;
   readonly #starts: Uint32Array;
   readonly #entryIndexes: Uint32Array;
   readonly #entries: readonly (RegistryEntry | undefined)[];
   readonly #buckets: Uint32Array;
+  /** Per /16: -1, or the block of 257 positions in `#subBuckets` indexing its /24s. */
+  readonly #subIndex: Int32Array;
+  readonly #subBuckets: Uint32Array;
 
   constructor(segments: Segments, entries: readonly (RegistryEntry | undefined)[]) {
     this.segmentCount = segments.count;
@@ -151,9 +160,37 @@ export class Ipv6Table {
     this.#entryIndexes = segments.entries;
     this.#entries = entries;
     const starts = segments.starts;
-    this.#buckets = buildBuckets(segments.count, (index, bucket) =>
+    const count = segments.count;
+    const buckets = buildBuckets(count, (index, bucket) =>
       startAtMost(starts, index * 4, (bucket << INDEX_BITS) >>> 0, 0, 0, 0),
     );
+    this.#buckets = buckets;
+    const subIndex = new Int32Array(BUCKETS).fill(-1);
+    const blocks: Uint32Array[] = [];
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      const low = buckets[bucket] ?? 0;
+      const high = buckets[bucket + 1] ?? 0;
+      if (high - low < SUB_INDEX_MIN_SEGMENTS) continue;
+      // The segment holding each /24's first address, found by a forward scan from the /16's.
+      const block = new Uint32Array(257);
+      let segment = low;
+      for (let sub = 0; sub < 256; sub++) {
+        const key = ((bucket << 16) | (sub << 8)) >>> 0;
+        while (segment + 1 < count && startAtMost(starts, (segment + 1) * 4, key, 0, 0, 0)) {
+          segment++;
+        }
+        block[sub] = segment;
+      }
+      block[256] = high;
+      subIndex[bucket] = blocks.length;
+      blocks.push(block);
+    }
+    const subBuckets = new Uint32Array(blocks.length * 257);
+    blocks.forEach((block, index) => {
+      subBuckets.set(block, index * 257);
+    });
+    this.#subIndex = subIndex;
+    this.#subBuckets = subBuckets;
   }
 
   /** The entry of an address given as four words, most significant first. Allocates nothing. */
@@ -164,8 +201,17 @@ export class Ipv6Table {
   segmentOf(w0: number, w1: number, w2: number, w3: number): number {
     const starts = this.#starts;
     const bucket = w0 >>> 16;
-    let low = this.#buckets[bucket] ?? 0;
-    let high = this.#buckets[bucket + 1] ?? 0;
+    let low: number;
+    let high: number;
+    const block = this.#subIndex[bucket] ?? -1;
+    if (block < 0) {
+      low = this.#buckets[bucket] ?? 0;
+      high = this.#buckets[bucket + 1] ?? 0;
+    } else {
+      const at = block * 257 + ((w0 >>> 8) & 255);
+      low = this.#subBuckets[at] ?? 0;
+      high = this.#subBuckets[at + 1] ?? 0;
+    }
     while (low < high) {
       const middle = (low + high + 1) >>> 1;
       if (startAtMost(starts, middle * 4, w0, w1, w2, w3)) low = middle;
@@ -184,7 +230,13 @@ export class Ipv6Table {
   }
 
   memoryBytes(): number {
-    return this.#starts.byteLength + this.#entryIndexes.byteLength + this.#buckets.byteLength;
+    return (
+      this.#starts.byteLength +
+      this.#entryIndexes.byteLength +
+      this.#buckets.byteLength +
+      this.#subIndex.byteLength +
+      this.#subBuckets.byteLength
+    );
   }
 }
 
