@@ -268,6 +268,19 @@ export const StorageSchema = Type.Object(
           description:
             "Table flows are inserted into and read from: a Distributed table's name on a cluster.",
         }),
+        cluster: Type.Optional(
+          Type.String({
+            pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$",
+            description:
+              "A cluster of the servers' remote_servers: flowsTable becomes a Distributed table over each shard's <flowsTable>_local, created by Tollgate on every shard of shardUrls (docs/34-clickhouse.md).",
+          }),
+        ),
+        shardUrls: Type.Array(Type.String(), {
+          default: [],
+          maxItems: 256,
+          description:
+            "With cluster: the HTTP interface of every shard, in the cluster's order. Tables are created on each, and the side tables (networks, exporters, imports) are written whole to each.",
+        }),
       },
       { ...Strict, default: {} },
     ),
