@@ -56,6 +56,16 @@ export type Command =
       metric: string;
       limit: string;
     }
+  | {
+      kind: "explain";
+      global: GlobalOptions;
+      addresses: string[];
+      exporter?: string | undefined;
+      inIf?: number | undefined;
+      outIf?: number | undefined;
+      json: boolean;
+    }
+  | { kind: "update-ranges"; global: GlobalOptions; dir?: string | undefined }
   | { kind: "config-check"; global: GlobalOptions; file?: string | undefined }
   | { kind: "config-dump"; global: GlobalOptions; format: "yaml" | "json" }
   | { kind: "exit"; exitCode: number };

@@ -3,3 +3,4 @@ export * from "./command.ts";
 export * from "./parse.ts";
 export * from "./progress.ts";
 export * from "./render.ts";
+export * from "./render-explain.ts";

@@ -236,6 +236,51 @@ export function parseCommandLine(
     },
   );
 
+  program
+    .command("explain")
+    .description(
+      "what the inventory makes of an address (network, tags, ASN, country, cloud range) or of a flow between two (direction, locality), and why",
+    )
+    .argument("<address>", "an IPv4 or IPv6 address (the source, when two are given)")
+    .argument("[destination]", "a second address: explain the flow from the first to it")
+    .option("--exporter <address>", "apply this exporter's boundary interfaces")
+    .option("--in-if <ifIndex>", "input interface of the flow", integerIn(0, 4294967295))
+    .option("--out-if <ifIndex>", "output interface of the flow", integerIn(0, 4294967295))
+    .option("--json", "JSON output")
+    .action(
+      (
+        address: string,
+        destination: string | undefined,
+        options: { exporter?: string; inIf?: number; outIf?: number; json?: boolean },
+      ) => {
+        parsed = {
+          kind: "explain",
+          global: global(),
+          addresses: destination === undefined ? [address] : [address, destination],
+          exporter: options.exporter,
+          inIf: options.inIf,
+          outIf: options.outIf,
+          json: options.json === true,
+        };
+      },
+    );
+
+  const inventory = program
+    .command("inventory")
+    .description("the inventory's data: cloud provider ranges, suggestions from cloud logs");
+  inventory
+    .command("update-ranges")
+    .description(
+      "download AWS, Google Cloud and Azure published IP ranges into inventory.cloudRanges.dir (needs internet access)",
+    )
+    .option(
+      "--dir <dir>",
+      "directory to write (default: inventory.cloudRanges.dir or <dataDir>/cloud-ranges)",
+    )
+    .action((options: { dir?: string }) => {
+      parsed = { kind: "update-ranges", global: global(), dir: options.dir };
+    });
+
   const config = program.command("config").description("validate or print the configuration");
   config
     .command("check")

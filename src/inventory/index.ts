@@ -4,3 +4,4 @@ export * from "./default-networks.ts";
 export * from "./exporters.ts";
 export * from "./locality.ts";
 export * from "./inventory.ts";
+export * from "./explain.ts";

@@ -98,7 +98,6 @@ export function registryOptions(
 
 /** Builds the declared part; throws ERR_CONFIG_INVALID when it does not validate. */
 export function declaredInventory(
-  config: Readonly<TollgateConfig>,
   declarations: InventoryDeclarations,
   extras: Pick<Inventory, "registry" | "cloudRanges"> = {
     registry: undefined,
@@ -112,7 +111,6 @@ export function declaredInventory(
   if (!networks.ok || !exporters.ok) {
     throw new AppError("ERR_CONFIG_INVALID", "the inventory does not validate");
   }
-  void config;
   return { networks: networks.table, exporters: exporters.table, ...extras };
 }
 
@@ -128,7 +126,7 @@ export function createInventoryService(
   let registryKey = "";
   let cloudRanges: LoadedCloudRanges | undefined;
   let cloudKey = "";
-  let inventory = declaredInventory(config, declarations);
+  let inventory = declaredInventory(declarations);
   const watchers: FSWatcher[] = [];
   let stopped = false;
 
@@ -243,7 +241,7 @@ export function createInventoryService(
     let next: Inventory;
     try {
       nextDeclarations = loadInventoryDeclarations(nextConfig, baseDir);
-      next = declaredInventory(nextConfig, nextDeclarations, {
+      next = declaredInventory(nextDeclarations, {
         registry,
         cloudRanges: cloudRanges?.table,
       });
@@ -303,7 +301,7 @@ export function createInventoryService(
       try {
         const watcher = watch(dir, { persistent: false }, (_event, name) => {
           if (name === null) return;
-          const file = path.join(dir, name.toString());
+          const file = path.join(dir, name);
           const relevant =
             watched.has(file) ||
             dir === cloudRangesDir(currentConfig, options.dataDir, baseDir) ||
@@ -348,7 +346,7 @@ function reloadConfigFile(
     );
   }
   const fresh = validateConfig(document.toJS() as unknown, configPath);
-  const merged = { ...running, inventory: fresh.inventory } as TollgateConfig;
+  const merged = { ...running, inventory: fresh.inventory };
   rememberConfigFile(merged, configPath);
   return merged;
 }

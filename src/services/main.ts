@@ -1,3 +1,4 @@
+import path from "node:path";
 import { stringify } from "yaml";
 import { isAppError } from "../core/index.ts";
 import { filterErrorDetails, renderFilterCaret } from "../query/index.ts";
@@ -7,6 +8,8 @@ import {
   processArguments,
   type Command,
   type GlobalOptions,
+  renderAddressExplanation,
+  renderFlowExplanation,
 } from "../cli/index.ts";
 import type { FileFormat } from "../decoders/index.ts";
 import { createLogger } from "../platform/index.ts";
@@ -14,6 +17,9 @@ import { runDemo } from "./demo/send.ts";
 import { renderImportFile, renderImportReport } from "./import/report.ts";
 import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
+import { runExplain } from "./explain.ts";
+import { cloudRangesDir } from "./inventory.ts";
+import { renderUpdateReport, updateCloudRanges } from "./cloud-ranges/index.ts";
 import { startServer } from "./serve.ts";
 import { version } from "./version.ts";
 
@@ -144,6 +150,44 @@ async function run(command: Command, io: Io): Promise<number> {
       const { config } = loadConfig(overridesOf(command.global));
       io.out(await runTop(config, command.query, command));
       return 0;
+    }
+    case "explain": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const explained = await runExplain(
+        config,
+        command.addresses,
+        { exporter: command.exporter, inIf: command.inIf, outIf: command.outIf },
+        createLogger({ level: "warn" }),
+      );
+      if (command.json) {
+        io.out(
+          JSON.stringify(
+            explained.kind === "address" ? explained.address : explained.flow,
+            null,
+            2,
+          ),
+        );
+      } else {
+        const lines =
+          explained.kind === "address"
+            ? renderAddressExplanation(explained.address)
+            : renderFlowExplanation(explained.flow);
+        io.out(lines.join("\n"));
+      }
+      return 0;
+    }
+    case "update-ranges": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const dir =
+        command.dir === undefined
+          ? cloudRangesDir(config, path.resolve(config.dataDir))
+          : path.resolve(command.dir);
+      const report = await updateCloudRanges({ dir });
+      io.out(renderUpdateReport(report));
+      const usable = report.sources.some(
+        (source) => source.status === "updated" || source.status === "unchanged",
+      );
+      return usable ? 0 : 1;
     }
     case "config-check": {
       const loaded = loadConfig(
