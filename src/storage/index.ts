@@ -1,2 +1,3 @@
 export * from "./store.ts";
 export * from "./records.ts";
+export * from "./chunked-rewrite.ts";

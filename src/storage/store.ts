@@ -197,3 +197,66 @@ export interface FlowStore {
   /** The committed progress of every file ever imported (one per file). */
   importCheckpoints(): Promise<ImportCheckpoint[]>;
 }
+
+/** Which stored flows a scan or a reclassification visits. */
+export interface FlowScanQuery {
+  /** On the flow's end time; omitted bounds: the first / last stored flow. */
+  range: Partial<TimeRange>;
+  /** Only flows from cloud flow logs (whose exporter has a cloud context). */
+  cloudOnly?: boolean;
+}
+
+/** How far a scan has gone: `chunksDone` of `chunks`, and the rows visited so far. */
+export interface ScanProgress {
+  chunksDone: number;
+  chunks: number;
+  rows: number;
+}
+
+/** What a reclassification changed, so far or in total. */
+export interface ReclassifyProgress extends ScanProgress {
+  /** Rows whose direction, locality, or source or destination network differs from before. */
+  directionChanged: number;
+  localityChanged: number;
+  networkChanged: number;
+}
+
+/**
+ * Stored flows read back as FlowBatch columns, a chunk at a time: what `tollgate reclassify`
+ * and `tollgate inventory suggest` need, and what a backend offers only when it can rewrite
+ * rows in place (DuckDB; see `isRewritableFlowStore`).
+ *
+ * A read batch holds the columns the classifier reads: addresses, exporter address, in/out
+ * interfaces, sampled bytes and packets, sampling rate, cloud context (`clouds`/`cloud`),
+ * flow direction (IE 61), AS numbers, times, and the stored pipeline columns (bytes, packets,
+ * direction, direction source, locality, countries). Network columns are 0: stored networks
+ * are not the classifier's indexes.
+ */
+export interface RewritableFlowStore {
+  /** Calls `visit` with each chunk of stored flows, in storage order; read-only. */
+  scanFlows(
+    query: FlowScanQuery,
+    visit: (batch: FlowBatch, progress: ScanProgress) => void | Promise<void>,
+  ): Promise<ScanProgress>;
+  /**
+   * Re-runs classification over the stored flows of `query`: each chunk is read, handed to
+   * `rewrite` (which fills the pipeline columns in place and returns the network list its
+   * indexes refer to, as for `append`), and written back in one transaction per chunk:
+   * bytes, packets, direction, direction source, locality, networks, countries and AS numbers.
+   * Other columns are left as stored. Chunks committed before a failure stay rewritten.
+   */
+  reclassify(
+    query: FlowScanQuery,
+    rewrite: (batch: FlowBatch) => readonly NetworkRef[],
+    onProgress?: (progress: ReclassifyProgress) => void,
+  ): Promise<ReclassifyProgress>;
+}
+
+export function isRewritableFlowStore<T extends object>(
+  store: T,
+): store is T & RewritableFlowStore {
+  return (
+    typeof (store as Partial<RewritableFlowStore>).scanFlows === "function" &&
+    typeof (store as Partial<RewritableFlowStore>).reclassify === "function"
+  );
+}

@@ -5,3 +5,4 @@ export {
 } from "./flow-store-contract.ts";
 export { CONTRACT_T0_MS, contractFlows } from "./contract-flows.ts";
 export { describeRewritableContract, type RewritableContractStore } from "./rewrite-contract.ts";
+export { describeRewritableContract, type RewritableContractStore } from "./rewrite-contract.ts";

@@ -8,7 +8,7 @@ import { FlowBatch, isAppError } from "../../core/index.ts";
 import { createLogger, LOG_LEVELS, silentLogger, type LogLevel } from "../../platform/index.ts";
 import type { NetworkRef } from "../store.ts";
 import { createDuckDbStore, type DuckDbStoreConfig } from "./store.ts";
-import type { StoreRequest, StoreResponse } from "./worker-protocol.ts";
+import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("store-worker.ts runs as a worker thread only");
@@ -24,9 +24,18 @@ const logger =
           : "info",
       });
 const store = createDuckDbStore(config, { logger });
-// The main thread sends the network list incrementally (it only grows): appended here, and
-// kept as one array object so the store's id translation stays cached.
-const networks: NetworkRef[] = [];
+// The main thread sends each network list incrementally (a list only grows): appended here,
+// each kept as one array object so the store's id translation stays cached.
+const networkLists = new Map<number, NetworkRef[]>();
+function networksOf(listId: number, newNetworks: readonly NetworkRef[]): NetworkRef[] {
+  let networks = networkLists.get(listId);
+  if (networks === undefined) {
+    networks = [];
+    networkLists.set(listId, networks);
+  }
+  networks.push(...newNetworks);
+  return networks;
+}
 
 async function handle(request: StoreRequest): Promise<unknown> {
   switch (request.op) {
@@ -35,7 +44,7 @@ async function handle(request: StoreRequest): Promise<unknown> {
     case "stop":
       return store.stop();
     case "append": {
-      networks.push(...request.newNetworks);
+      const networks = networksOf(request.listId, request.newNetworks);
       const batch = FlowBatch.fromColumns(request.batch);
       return store.append(batch, networks);
     }
@@ -55,15 +64,37 @@ async function handle(request: StoreRequest): Promise<unknown> {
       return store.importCheckpoints();
     case "dataRange":
       return store.dataRange();
+    case "planChunks":
+      return store.planChunks(request.query);
+    case "readChunk": {
+      const read = await store.readChunk(request.query, request.chunk);
+      const columns = read.batch.toColumns();
+      transfers.set(request.id, [
+        ...FlowBatch.transferList(columns),
+        read.rowIds.buffer as ArrayBuffer,
+      ]);
+      return { batch: columns, rowIds: read.rowIds } satisfies ReadChunkColumns;
+    }
+    case "rewriteChunk": {
+      const networks = networksOf(request.listId, request.newNetworks);
+      const batch = FlowBatch.fromColumns(request.batch);
+      return store.rewriteChunk({ batch, rowIds: request.rowIds }, networks);
+    }
   }
 }
+
+/** Buffers a response moves instead of cloning (read chunks: about 20 MB each). */
+const transfers = new Map<number, ArrayBuffer[]>();
 
 port.on("message", (request: StoreRequest) => {
   handle(request).then(
     (value) => {
-      port.postMessage({ id: request.id, ok: true, value } satisfies StoreResponse);
+      const transfer = transfers.get(request.id) ?? [];
+      transfers.delete(request.id);
+      port.postMessage({ id: request.id, ok: true, value } satisfies StoreResponse, transfer);
     },
     (error: unknown) => {
+      transfers.delete(request.id);
       const response: StoreResponse = {
         id: request.id,
         ok: false,

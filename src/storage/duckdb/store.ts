@@ -25,12 +25,20 @@ import type {
   TopResult,
   NetworkRef,
 } from "../store.ts";
+import {
+  chunkedRewritable,
+  type ChunkedFlowAccess,
+  type ReadChunk,
+  type RewriteCounts,
+} from "../chunked-rewrite.ts";
+import type { RewritableFlowStore } from "../store.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
 import { readCheckpoints, writeCheckpoints } from "./imports.ts";
 import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
 import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
 import { queryDataRange, querySummary, queryTimeseries, queryTop } from "./queries.ts";
+import { planChunks, readChunk, rewriteChunk, type CloudContexts } from "./rewrite.ts";
 import {
   ENUM_COLUMNS,
   enumColumnsToWiden,
@@ -60,7 +68,7 @@ export interface DuckDbStoreDeps {
   logger?: Logger;
 }
 
-export interface DuckDbStore extends FlowStore {
+export interface DuckDbStore extends FlowStore, RewritableFlowStore, ChunkedFlowAccess {
   readonly path: string;
   /** Number of stored flows. */
   countFlows(): Promise<number>;
@@ -389,8 +397,53 @@ export function createDuckDbStore(
     }
   }
 
+  const cloudContexts: CloudContexts = new Map();
+
+  async function rewrite(read: ReadChunk, refs: readonly NetworkRef[]): Promise<RewriteCounts> {
+    const connection = writer;
+    if (instance === undefined || connection === undefined || config.readOnly) {
+      throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is not open for writing`);
+    }
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      const networkIds = await (networks as NetworkRegistry).ids(refs);
+      const counts = await rewriteChunk(connection, read, networkIds);
+      await connection.run("COMMIT");
+      networks?.commit();
+      return counts;
+    } catch (cause) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      networks?.forgetUncommitted();
+      throw new AppError(
+        "ERR_STORE_WRITE",
+        `cannot rewrite ${read.batch.length} flows in ${filePath}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  const access: ChunkedFlowAccess = {
+    planChunks: (query) => withQueryConnection((connection) => planChunks(connection, query)),
+    readChunk: (query, chunk) =>
+      withQueryConnection((connection) => readChunk(connection, query, chunk, cloudContexts)),
+    rewriteChunk(read, refs) {
+      if (closing) {
+        return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
+      }
+      // Serialized with appends: one transaction at a time on the write connection.
+      const result = writeChain.then(() => rewrite(read, refs));
+      writeChain = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
+    },
+  };
+
   return {
     path: filePath,
+    ...access,
+    ...chunkedRewritable(access),
     start,
     stop,
     append,

@@ -1,6 +1,13 @@
 import type { FlowBatchColumns, InterfaceCounters } from "../../core/index.ts";
 import type { ErrorCode } from "../../core/index.ts";
-import type { NetworkRef, SummaryQuery, TimeseriesQuery, TopQuery } from "../store.ts";
+import type { StoredChunk } from "../chunked-rewrite.ts";
+import type {
+  FlowScanQuery,
+  NetworkRef,
+  SummaryQuery,
+  TimeseriesQuery,
+  TopQuery,
+} from "../store.ts";
 
 /** A store call sent to the store thread. */
 export type StoreRequest = { id: number } & (
@@ -13,12 +20,27 @@ export type StoreRequest = { id: number } & (
         | "dataRange"
         | "importCheckpoints";
     }
-  | { op: "append"; batch: FlowBatchColumns; newNetworks: NetworkRef[] }
+  | { op: "append"; batch: FlowBatchColumns; listId: number; newNetworks: NetworkRef[] }
   | { op: "appendCounters"; counters: InterfaceCounters[] }
   | { op: "summary"; query: SummaryQuery }
   | { op: "top"; query: TopQuery }
   | { op: "timeseries"; query: TimeseriesQuery }
+  | { op: "planChunks"; query: FlowScanQuery }
+  | { op: "readChunk"; query: FlowScanQuery; chunk: StoredChunk }
+  | {
+      op: "rewriteChunk";
+      batch: FlowBatchColumns;
+      rowIds: Float64Array;
+      listId: number;
+      newNetworks: NetworkRef[];
+    }
 );
+
+/** A chunk read by the store thread, as it crosses back (see `FlowBatch.toColumns`). */
+export interface ReadChunkColumns {
+  batch: FlowBatchColumns;
+  rowIds: Float64Array;
+}
 
 /** Its answer: the method's result, or its error (AppError code kept). */
 export type StoreResponse =

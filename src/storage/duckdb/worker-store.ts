@@ -16,7 +16,13 @@ import type {
   TopResult,
 } from "../store.ts";
 import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
-import type { StoreRequest, StoreResponse } from "./worker-protocol.ts";
+import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
+import {
+  chunkedRewritable,
+  type ChunkedFlowAccess,
+  type RewriteCounts,
+  type StoredChunk,
+} from "../chunked-rewrite.ts";
 
 type RequestBody = StoreRequest extends infer R
   ? R extends unknown
@@ -46,8 +52,6 @@ export function createDuckDbWorkerStore(
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
   >();
-  let sentNetworks: readonly NetworkRef[] | undefined;
-  let sentNetworkCount = 0;
   let failure: Error | undefined;
 
   const spawn = (): Worker => {
@@ -118,14 +122,52 @@ export function createDuckDbWorkerStore(
     });
   };
 
+  /**
+   * What the store thread has not seen yet of `networks`, and which of its lists that is. A
+   * list only grows (its classifier appends), so only the new tail crosses; several lists may
+   * be in use (the pipeline's, and a reclassification's when it has a classifier of its own).
+   */
+  let networkLists = new WeakMap<readonly NetworkRef[], { listId: number; sent: number }>();
+  let nextListId = 1;
+  const newNetworksOf = (
+    networks: readonly NetworkRef[],
+  ): { listId: number; newNetworks: NetworkRef[] } => {
+    let list = networkLists.get(networks);
+    if (list === undefined || networks.length < list.sent) {
+      list = { listId: nextListId++, sent: 0 };
+      networkLists.set(networks, list);
+    }
+    const newNetworks = networks.slice(list.sent);
+    list.sent = networks.length;
+    return { listId: list.listId, newNetworks };
+  };
+
+  const access: ChunkedFlowAccess = {
+    planChunks: (query) => call<StoredChunk[]>({ op: "planChunks", query }),
+    async readChunk(query, chunk) {
+      const read = await call<ReadChunkColumns>({ op: "readChunk", query, chunk });
+      return { batch: FlowBatch.fromColumns(read.batch), rowIds: read.rowIds };
+    },
+    rewriteChunk(read, networks) {
+      const columns = read.batch.toColumns();
+      const rowIds = read.rowIds.slice();
+      const list = newNetworksOf(networks);
+      return call<RewriteCounts>({ op: "rewriteChunk", batch: columns, rowIds, ...list }, [
+        ...FlowBatch.transferList(columns),
+        rowIds.buffer,
+      ]);
+    },
+  };
+
   return {
     path: config.path,
+    ...access,
+    ...chunkedRewritable(access),
     async start() {
       if (worker !== undefined) return;
       failure = undefined;
-      // A new thread starts with an empty network list.
-      sentNetworks = undefined;
-      sentNetworkCount = 0;
+      // A new thread starts with no network lists.
+      networkLists = new WeakMap();
       worker = spawn();
       try {
         await call<undefined>({ op: "start" });
@@ -146,24 +188,9 @@ export function createDuckDbWorkerStore(
       }
     },
     append(batch: FlowBatch, networks: readonly NetworkRef[]) {
-      // The network list only grows (the classifier appends); send what is new.
-      if (networks !== sentNetworks || networks.length < sentNetworkCount) {
-        if (sentNetworks !== undefined && networks !== sentNetworks) {
-          return Promise.reject(
-            new AppError(
-              "ERR_STORE_WRITE",
-              "the flow store thread takes one network list per store",
-            ),
-          );
-        }
-        sentNetworks = networks;
-        sentNetworkCount = 0;
-      }
-      const newNetworks = networks.slice(sentNetworkCount);
-      sentNetworkCount = networks.length;
       const columns = batch.toColumns();
       return call<undefined>(
-        { op: "append", batch: columns, newNetworks },
+        { op: "append", batch: columns, ...newNetworksOf(networks) },
         FlowBatch.transferList(columns),
       );
     },
