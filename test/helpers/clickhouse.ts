@@ -207,3 +207,47 @@ function readLog(dir: string): string {
     return "";
   }
 }
+
+export interface ClickHouseCluster {
+  /** The `remote_servers` name every server of it knows. */
+  name: string;
+  /** One server per shard, in the cluster's order. */
+  shards: ClickHouseServer[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Several servers on loopback, one per shard, each with the same `remote_servers` entry naming
+ * all of them (by TCP port), so a Distributed table on any of them spreads over every shard.
+ * No ZooKeeper: the shards are not replicated and DDL is run on each server, not ON CLUSTER.
+ */
+export async function startClickHouseCluster(options: {
+  shards: number;
+  name?: string;
+}): Promise<ClickHouseCluster> {
+  const name = options.name ?? "tollgate_test";
+  const ports: { httpPort: number; tcpPort: number }[] = [];
+  for (let index = 0; index < options.shards; index++) {
+    ports.push({ httpPort: await freePort(), tcpPort: await freePort() });
+  }
+  const shardsXml = ports
+    .map(
+      ({ tcpPort }) =>
+        `<shard><replica><host>127.0.0.1</host><port>${tcpPort}</port></replica></shard>`,
+    )
+    .join("");
+  const extraConfigXml = `<remote_servers><${name}>${shardsXml}</${name}></remote_servers>`;
+  const started = await Promise.allSettled(
+    ports.map((port) => startClickHouse({ ...port, extraConfigXml })),
+  );
+  const shards = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const stop = async (): Promise<void> => {
+    await Promise.all(shards.map((server) => server.stop()));
+  };
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed !== undefined) {
+    await stop();
+    throw (failed).reason;
+  }
+  return { name, shards, stop };
+}

@@ -3,6 +3,5 @@ export {
   type ContractCapabilities,
   type ContractStore,
 } from "./flow-store-contract.ts";
-export { CONTRACT_T0_MS, contractFlows } from "./contract-flows.ts";
-export { describeRewritableContract, type RewritableContractStore } from "./rewrite-contract.ts";
+export { CONTRACT_T0_MS, contractBatch, contractFlows } from "./contract-flows.ts";
 export { describeRewritableContract, type RewritableContractStore } from "./rewrite-contract.ts";
