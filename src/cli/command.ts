@@ -66,6 +66,14 @@ export type Command =
       json: boolean;
     }
   | { kind: "update-ranges"; global: GlobalOptions; dir?: string | undefined }
+  | {
+      kind: "reclassify";
+      global: GlobalOptions;
+      since?: string | undefined;
+      until?: string | undefined;
+      yes: boolean;
+      server: string;
+    }
   | { kind: "config-check"; global: GlobalOptions; file?: string | undefined }
   | { kind: "config-dump"; global: GlobalOptions; format: "yaml" | "json" }
   | { kind: "exit"; exitCode: number };

@@ -4,3 +4,4 @@ export * from "./parse.ts";
 export * from "./progress.ts";
 export * from "./render.ts";
 export * from "./render-explain.ts";
+export * from "./chunk-progress.ts";

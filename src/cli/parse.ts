@@ -265,6 +265,32 @@ export function parseCommandLine(
       },
     );
 
+  program
+    .command("reclassify")
+    .description(
+      "classify stored flows again against the inventory now (networks, direction, locality, countries) and write them back, with progress; on the data directory (stop `tollgate serve` first, or POST /api/v1/reclassify to it)",
+    )
+    .option(
+      "--since <time>",
+      "start: duration back from now (1h, 7d), ISO time (default: first flow)",
+    )
+    .option("--until <time>", "end, exclusive (default: after the last flow)")
+    .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+    .option(
+      "--server <url>",
+      `the server to name in the advice when one holds the data directory (default ${DEFAULT_SERVER})`,
+    )
+    .action((options: { since?: string; until?: string; yes?: boolean; server?: string }) => {
+      parsed = {
+        kind: "reclassify",
+        global: global(),
+        since: options.since,
+        until: options.until,
+        yes: options.yes === true,
+        server: options.server ?? DEFAULT_SERVER,
+      };
+    });
+
   const inventory = program
     .command("inventory")
     .description("the inventory's data: cloud provider ranges, suggestions from cloud logs");

@@ -69,6 +69,15 @@ export const ERROR_CATALOG = {
     summary:
       "A cloud provider IP-range file is not in the provider's published format (AWS ip-ranges.json, GCP cloud.json/goog.json, Azure Service Tags).",
   },
+  ERR_STORE_UNSUPPORTED: {
+    exitCode: 1,
+    summary:
+      "The storage backend cannot do what was asked (reclassifying or scanning stored flows on ClickHouse).",
+  },
+  ERR_RECLASSIFY_RUNNING: {
+    exitCode: 1,
+    summary: "A reclassification is already running on this server; wait for it to finish.",
+  },
 } as const satisfies Record<string, { exitCode: 1 | 2; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -17,6 +17,7 @@ import { runDemo } from "./demo/send.ts";
 import { renderImportFile, renderImportReport } from "./import/report.ts";
 import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
+import { renderReclassify, runReclassify } from "./reclassify.ts";
 import { runExplain } from "./explain.ts";
 import { cloudRangesDir } from "./inventory.ts";
 import { renderUpdateReport, updateCloudRanges } from "./cloud-ranges/index.ts";
@@ -188,6 +189,20 @@ async function run(command: Command, io: Io): Promise<number> {
         (source) => source.status === "updated" || source.status === "unchanged",
       );
       return usable ? 0 : 1;
+    }
+    case "reclassify": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const { range, result, elapsedMs } = await runReclassify(config, {
+        since: command.since,
+        until: command.until,
+        yes: command.yes,
+        server: command.server,
+        stderr: io.stderr,
+        stdin: process.stdin,
+        logger: createLogger({ level: "warn" }),
+      });
+      for (const line of renderReclassify(range, result, elapsedMs)) io.out(line);
+      return 0;
     }
     case "config-check": {
       const loaded = loadConfig(

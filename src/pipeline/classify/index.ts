@@ -1,2 +1,3 @@
 export * from "./classifier.ts";
 export * from "./direction.ts";
+export * from "./reclassify.ts";
