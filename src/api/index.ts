@@ -1,2 +1,3 @@
 export * from "./server.ts";
 export type { StatusInfo } from "./routes/system.ts";
+export type { InventoryApi } from "./routes/inventory.ts";

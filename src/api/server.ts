@@ -10,6 +10,7 @@ import { filterErrorDetails } from "../query/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerSystemRoutes, type StatusInfo } from "./routes/system.ts";
+import { registerInventoryRoutes, type InventoryApi } from "./routes/inventory.ts";
 
 export interface ApiServerConfig {
   host: string;
@@ -24,6 +25,8 @@ export interface ApiServerDeps {
   logger: Logger;
   nowMs: () => number;
   status: () => StatusInfo;
+  /** Explain and reload on the live inventory; absent: those routes are not served. */
+  inventory?: InventoryApi;
 }
 
 export interface ApiServer extends Component {
@@ -98,6 +101,7 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     });
     registerSystemRoutes(app, deps);
     registerFlowRoutes(app, deps);
+    if (deps.inventory !== undefined) registerInventoryRoutes(app, { inventory: deps.inventory });
     app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
     const staticDir = config.staticDir;

@@ -18,6 +18,7 @@ import {
 } from "../platform/index.ts";
 import { ensureWritableDataDir, lockDataDir } from "./data-dir.ts";
 import { createIngest } from "./ingest.ts";
+import { explain, explainSourcesOf } from "./explain.ts";
 import { version, webDistDir } from "./version.ts";
 
 export interface RunningServer {
@@ -143,6 +144,11 @@ export async function startServer(
         metrics,
         logger,
         nowMs,
+        inventory: {
+          explain: (addresses, question) =>
+            explain(explainSourcesOf(inventory), addresses, question),
+          reload: () => inventory.reload("asked through the API"),
+        },
         status: () => ({
           version,
           startedMs,
