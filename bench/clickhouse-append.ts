@@ -22,6 +22,11 @@ import {
 import { createDuckDbStore } from "../src/storage/duckdb/index.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
 import { batchOfRecords, type FlowStore } from "../src/storage/index.ts";
+import { createSeededRandom } from "../src/core/index.ts";
+// Deep imports (bench only): both writers timed alone, without the server.
+import { createNativeEncoder } from "../src/storage/clickhouse/native.ts";
+import { createRowBinaryEncoder } from "../src/storage/clickhouse/row-binary.ts";
+import { FLOW_COLUMN_SPECS } from "../src/storage/clickhouse/schema.ts";
 
 const RUNS = 3;
 const BATCH_ROWS = 245_760;
@@ -73,6 +78,19 @@ async function main(): Promise<void> {
     servers.push(server);
     const generate = createFlowGenerator({ seed: 7, startMs: Date.UTC(2026, 0, 1), meanGapMs: 1 });
     const batches = Array.from({ length: RUNS + 1 }, () => batchOfRecords(generate(BATCH_ROWS)));
+    // Countries as the registry fills them: most flows have both ends known, few countries.
+    const random = createSeededRandom(3);
+    const countries = ["US", "DE", "FR", "GB", "JP", "NL", "IE", "SG", "BR", "IN"].map(
+      (code) => (code.charCodeAt(0) << 8) | code.charCodeAt(1),
+    );
+    for (const { batch } of batches) {
+      for (let row = 0; row < batch.length; row++) {
+        batch.srcCountry[row] =
+          random() < 0.1 ? 0 : (countries[Math.floor(random() ** 2 * 10)] ?? 0);
+        batch.dstCountry[row] =
+          random() < 0.1 ? 0 : (countries[Math.floor(random() ** 2 * 10)] ?? 0);
+      }
+    }
     console.log(
       `node ${process.version}; clickhouse-server ${server.version}; ${BATCH_ROWS}-row batches; median of ${RUNS}`,
     );
@@ -85,6 +103,51 @@ async function main(): Promise<void> {
     await clickhouse.start();
     const duckdb = createDuckDbStore({ path: path.join(dir, "flows.duckdb"), readOnly: false });
     await duckdb.start();
+    // The writers alone: the first round's RowBinary (writeUInt32LE per value at a row stride)
+    // and the Native block (columnar copies and loops), same batches, ids as the store makes.
+    const rowBinary = createRowBinaryEncoder();
+    const native = createNativeEncoder();
+    const exporterIds = new Uint32Array(BATCH_ROWS * 2).fill(0x01020304);
+    const networkIds = new Uint32Array(64).fill(0x0a0b0c0d);
+    const encodeRates = { rowBinary: [] as number[], native: [] as number[] };
+    let rowBinaryBody = Buffer.alloc(0);
+    let nativeBody = new Uint8Array(0);
+    for (let round = 0; round < 5; round++) {
+      for (const { batch } of batches) {
+        let t0 = performance.now();
+        rowBinaryBody = Buffer.from(rowBinary.encode(batch, networkIds, exporterIds));
+        encodeRates.rowBinary.push(batch.length / ((performance.now() - t0) / 1000));
+        t0 = performance.now();
+        nativeBody = native.encode(batch, networkIds, exporterIds).slice();
+        encodeRates.native.push(batch.length / ((performance.now() - t0) / 1000));
+      }
+    }
+    const rbRate = median(encodeRates.rowBinary);
+    const nativeRate = median(encodeRates.native);
+    console.log(
+      `encode rows/s: rowbinary ${Math.round(rbRate)}, native ${Math.round(nativeRate)}, ratio ${(nativeRate / rbRate).toFixed(2)}x`,
+    );
+    // The server side alone: the last batch's body POSTed as is, each format into its own table.
+    const columns = FLOW_COLUMN_SPECS.map((spec) => spec.name).join(", ");
+    const postRates = { RowBinary: [] as number[], Native: [] as number[] };
+    for (const format of ["RowBinary", "Native"] as const) {
+      await sql(server, "CREATE DATABASE IF NOT EXISTS raw");
+      await sql(server, flowsTableSql(`raw.${format.toLowerCase()}`));
+      for (let round = 0; round < RUNS; round++) {
+        const body = format === "Native" ? nativeBody : rowBinaryBody;
+        const t0 = performance.now();
+        const response = await fetch(
+          `${server.url}/?query=${encodeURIComponent(`INSERT INTO raw.${format.toLowerCase()} (${columns}) FORMAT ${format}`)}`,
+          { method: "POST", body },
+        );
+        if (!response.ok) throw new Error(await response.text());
+        postRates[format].push(BATCH_ROWS / ((performance.now() - t0) / 1000));
+      }
+    }
+    console.log(
+      `server insert rows/s (body ready): RowBinary ${Math.round(median(postRates.RowBinary))}, Native ${Math.round(median(postRates.Native))}; bodies ${(rowBinaryBody.length / BATCH_ROWS).toFixed(1)} and ${(nativeBody.length / BATCH_ROWS).toFixed(1)} B/row`,
+    );
+
     const [warm, ...timed] = batches;
     if (warm !== undefined) {
       await clickhouse.append(warm.batch, warm.networks);
@@ -110,7 +173,7 @@ async function main(): Promise<void> {
           .replace(/src_addr_hi UInt64, src_addr_lo UInt64/, "src_addr FixedString(16)")
           .replace(/dst_addr_hi UInt64, dst_addr_lo UInt64/, "dst_addr FixedString(16)")
           .replace(/next_hop_hi UInt64, next_hop_lo UInt64/, "next_hop FixedString(16)"),
-        "INSERT INTO bench.v_fixed SELECT start_ms, end_ms, exporter_id, source, in_if, out_if, reverse(reinterpretAsString(src_addr_lo) || reinterpretAsString(src_addr_hi)), reverse(reinterpretAsString(dst_addr_lo) || reinterpretAsString(dst_addr_hi)), src_port, dst_port, protocol, tcp_flags, tos, src_as, dst_as, src_mask_len, dst_mask_len, reverse(reinterpretAsString(next_hop_lo) || reinterpretAsString(next_hop_hi)), flow_direction, sampled_bytes, sampled_packets, sampling_rate, sampling_rate_known, bytes, packets, direction, direction_source, locality, src_network_id, dst_network_id, extra, observed_action FROM bench.flows",
+        "INSERT INTO bench.v_fixed SELECT start_ms, end_ms, exporter_id, source, in_if, out_if, reverse(reinterpretAsString(src_addr_lo) || reinterpretAsString(src_addr_hi)), reverse(reinterpretAsString(dst_addr_lo) || reinterpretAsString(dst_addr_hi)), src_port, dst_port, protocol, tcp_flags, tos, src_as, dst_as, src_mask_len, dst_mask_len, reverse(reinterpretAsString(next_hop_lo) || reinterpretAsString(next_hop_hi)), flow_direction, sampled_bytes, sampled_packets, sampling_rate, sampling_rate_known, bytes, packets, direction, direction_source, locality, src_network_id, dst_network_id, extra, observed_action, src_country, dst_country FROM bench.flows",
       ],
       [
         "ORDER BY end_ms only",

@@ -18,7 +18,8 @@ import {
   queryTop,
   type RunQuery,
 } from "./queries.ts";
-import { createRowBinaryEncoder, RecordConversionError } from "./row-binary.ts";
+import { createNativeEncoder } from "./native.ts";
+import { RecordConversionError } from "./row-binary.ts";
 import {
   ENUM_COLUMNS,
   enumColumnType,
@@ -98,7 +99,7 @@ function isUnreachable(cause: unknown): boolean {
  * constructor; `start()` checks the server, creates the database and tables and records the
  * schema version; `stop()` waits for writes in flight and closes the HTTP connections.
  *
- * Writes: a batch is one RowBinary INSERT into `flows` (ClickHouse makes one part of it,
+ * Writes: a batch is one Native INSERT into `flows` (native.ts) (ClickHouse makes one part of it,
  * atomically), preceded by the few side-table rows it needs (networks and exporters not seen
  * before, by content id) and followed by its import checkpoints. ClickHouse has no
  * multi-statement transaction, so unlike DuckDB the rows and the checkpoints do not commit
@@ -121,7 +122,7 @@ export function createClickHouseStore(
   let writeChain: Promise<void> = Promise.resolve();
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
-  const encoder = createRowBinaryEncoder();
+  const encoder = createNativeEncoder();
   /** Side-table ids known to be stored (read at start, added after each insert). */
   const storedNetworks = new Set<bigint>();
   const storedExporters = new Set<bigint>();
@@ -166,18 +167,18 @@ export function createClickHouseStore(
     sql: string,
   ): Promise<{ data: unknown[][]; totals?: unknown[] }> {
     const result = await on.query({ query: sql, format: "JSONCompact" });
-    return (await result.json());
+    return await result.json();
   }
 
   const run: RunQuery = (sql) => runOn(open(), sql);
 
-  // Columns named, so a table whose columns a migration appended reads the same RowBinary.
+  // Columns named, so a table whose columns a migration appended reads the same block.
   const flowColumnsSql = FLOW_COLUMN_SPECS.map((spec) => spec.name).join(", ");
 
-  async function insertRowBinary(table: string, body: Buffer): Promise<void> {
+  async function insertNative(table: string, body: Uint8Array): Promise<void> {
     const result = await open().exec({
-      query: `INSERT INTO ${table} (${flowColumnsSql}) FORMAT RowBinary`,
-      values: Readable.from([body]),
+      query: `INSERT INTO ${table} (${flowColumnsSql}) FORMAT Native`,
+      values: Readable.from([Buffer.from(body.buffer, body.byteOffset, body.length)]),
       // Through a Distributed table the INSERT would otherwise return once the rows are queued
       // on the receiving server's disk; synchronous, it returns once every shard has its part,
       // so a resolved append is readable everywhere (and a shard that is down fails it).
@@ -489,7 +490,7 @@ export function createClickHouseStore(
         const networks = await networkIds(refs);
         const exporters = await rowExporterIds(batch);
         const body = encoder.encode(batch, networks, exporters);
-        await insertRowBinary(tables.flows, body);
+        await insertNative(tables.flows, body);
       }
       await writeCheckpoints(batch.checkpoints);
     } catch (cause) {
