@@ -11,6 +11,7 @@ import type { FlowStore } from "../storage/index.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerSystemRoutes, type StatusInfo } from "./routes/system.ts";
 import { registerInventoryRoutes, type InventoryApi } from "./routes/inventory.ts";
+import { registerReclassifyRoutes, type ReclassifyApi } from "./routes/reclassify.ts";
 
 export interface ApiServerConfig {
   host: string;
@@ -27,6 +28,8 @@ export interface ApiServerDeps {
   status: () => StatusInfo;
   /** Explain and reload on the live inventory; absent: those routes are not served. */
   inventory?: InventoryApi;
+  /** Reclassify stored flows with the live inventory; absent: the store cannot (501). */
+  reclassify?: ReclassifyApi;
 }
 
 export interface ApiServer extends Component {
@@ -42,6 +45,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_STORE_QUERY: 500,
   ERR_STORE_OPEN: 503,
   ERR_STORE_WRITE: 503,
+  ERR_STORE_UNSUPPORTED: 501,
+  ERR_RECLASSIFY_RUNNING: 409,
 };
 
 /**
@@ -102,6 +107,7 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     registerSystemRoutes(app, deps);
     registerFlowRoutes(app, deps);
     if (deps.inventory !== undefined) registerInventoryRoutes(app, { inventory: deps.inventory });
+    registerReclassifyRoutes(app, { reclassify: deps.reclassify, nowMs: deps.nowMs });
     app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
     const staticDir = config.staticDir;

@@ -57,6 +57,8 @@ export function createIngest(
   inventory: InventoryService;
   classifier: Classifier;
   store: FlowStore;
+  /** The store without the spool in front (what `reclassify` rewrites in place). */
+  backendStore: FlowStore;
   pipeline: Pipeline;
   decoder: FlowDecoder;
   /** Restores templates at start, saves them periodically and at stop. */
@@ -195,5 +197,14 @@ export function createIngest(
       return Promise.resolve();
     },
   };
-  return { inventory, classifier, store, pipeline, decoder, decoderState, expireHeld: expire };
+  return {
+    inventory,
+    classifier,
+    store,
+    backendStore,
+    pipeline,
+    decoder,
+    decoderState,
+    expireHeld: expire,
+  };
 }

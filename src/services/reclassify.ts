@@ -4,11 +4,15 @@ import { createInterface } from "node:readline/promises";
 import { AppError } from "../core/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { createChunkProgressBar } from "../cli/index.ts";
-import { createClassifier, createReclassifyJob } from "../pipeline/classify/index.ts";
+import {
+  createClassifier,
+  createReclassifyJob,
+  type Classifier,
+} from "../pipeline/classify/index.ts";
 import type { Logger } from "../platform/index.ts";
 import { parseRange } from "../query/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
-import type { ReclassifyProgress, TimeRange } from "../storage/index.ts";
+import type { ReclassifyProgress, RewritableFlowStore, TimeRange } from "../storage/index.ts";
 import { liveLockHolder, lockDataDir } from "./data-dir.ts";
 import { flowStorePath } from "./ingest.ts";
 import { createInventoryService } from "./inventory.ts";
@@ -162,4 +166,23 @@ export function renderReclassify(
     `  locality changed   ${number(result.localityChanged)}`,
     `  network changed    ${number(result.networkChanged)}`,
   ];
+}
+
+/**
+ * The API's reclassification on a running server: its store (the backend, not the spool in
+ * front of it) and its live classifier, whose network list the store already knows, once the
+ * registry and cloud ranges are loaded. One at a time (ERR_RECLASSIFY_RUNNING, 409).
+ */
+export function reclassifyWith(
+  store: RewritableFlowStore,
+  classifier: Classifier,
+  ready: Promise<void>,
+  nowMs: () => number,
+): (range: Partial<TimeRange>) => Promise<ReclassifyProgress> {
+  const job = createReclassifyJob({ store, classifier, nowMs });
+  return async (range) => {
+    if (job.running) return job.run({ range });
+    await ready;
+    return job.run({ range });
+  };
 }

@@ -18,6 +18,8 @@ import {
 } from "../platform/index.ts";
 import { ensureWritableDataDir, lockDataDir } from "./data-dir.ts";
 import { createIngest } from "./ingest.ts";
+import { reclassifyWith } from "./reclassify.ts";
+import { isRewritableFlowStore } from "../storage/index.ts";
 import { explain, explainSourcesOf } from "./explain.ts";
 import { version, webDistDir } from "./version.ts";
 
@@ -53,15 +55,16 @@ export async function startServer(
   const lock = lockDataDir(dataDir, process.pid);
   try {
     const metrics = createMetrics({ defaultMetrics: true });
-    const { inventory, store, pipeline, decoder, decoderState } = createIngest(config, dataDir, {
-      metrics,
-      storeLogger: logger,
-      storeLogLevel: "info",
-      pipelineLogger: logger,
-      watchInventory: true,
-      spool: true,
-      reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
-    });
+    const { inventory, store, backendStore, classifier, pipeline, decoder, decoderState } =
+      createIngest(config, dataDir, {
+        metrics,
+        storeLogger: logger,
+        storeLogLevel: "info",
+        pipelineLogger: logger,
+        watchInventory: true,
+        spool: true,
+        reportIssue: createSampledLogger(logger, { perIntervalMax: 5, intervalMs: 60_000, nowMs }),
+      });
     const addresses = (list: readonly string[]) =>
       list.map((text) => {
         const parsed = parseHostPort(text);
@@ -144,6 +147,9 @@ export async function startServer(
         metrics,
         logger,
         nowMs,
+        ...(isRewritableFlowStore(backendStore)
+          ? { reclassify: reclassifyWith(backendStore, classifier, inventory.ready, nowMs) }
+          : {}),
         inventory: {
           explain: (addresses, question) =>
             explain(explainSourcesOf(inventory), addresses, question),

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/tollgate.ts";
+import { runCli, startTollgate } from "../helpers/tollgate.ts";
 import { AWS_ALL_FIELDS, writeAwsVpcLog } from "../helpers/cloud-logs.ts";
 
 // `tollgate reclassify` end to end: flows imported under inventory A, the config changed to
@@ -159,6 +159,54 @@ describe("tollgate reclassify", () => {
     const after = await storedRows(dataDir, range);
     expect(after.inside).toEqual(underB.inside);
     expect(after.inside).not.toEqual(before.inside);
+    expect(after.outside).toEqual(before.outside);
+  }, 300_000);
+
+  it("reclassifies on a running server through POST /api/v1/reclassify, and the CLI points there", async () => {
+    const logs = path.join(scratch, "logs");
+    const configA = path.join(scratch, "a.yaml");
+    writeFileSync(configA, INVENTORY_A);
+    const dataDir = path.join(scratch, "data-api");
+    const imported = await runCli(["import", logs, "--config", configA, "--data-dir", dataDir], {
+      timeoutMs: 120_000,
+    });
+    expect(imported.code, imported.stderr).toBe(0);
+    const range = { fromMs: T0_MS + 90_000, toMs: T0_MS + 150_000 };
+    const before = await storedRows(dataDir, range);
+
+    const server = await startTollgate({ config: INVENTORY_B, dataDir });
+    try {
+      const refused = await runCli([
+        "reclassify",
+        "--yes",
+        "--config",
+        configA,
+        "--data-dir",
+        dataDir,
+        "--server",
+        server.httpUrl,
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("in use by tollgate serve");
+      expect(refused.stderr).toContain(`curl -X POST '${server.httpUrl}/api/v1/reclassify'`);
+
+      const query = new URLSearchParams({
+        since: new Date(range.fromMs).toISOString(),
+        until: new Date(range.toMs).toISOString(),
+      });
+      const response = await fetch(`${server.httpUrl}/api/v1/reclassify?${query.toString()}`, {
+        method: "POST",
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(body["rows"]).toBe(before.inside.length);
+      expect(body["directionChanged"]).toBeGreaterThan(0);
+    } finally {
+      await server.stop({ keepDataDir: true });
+    }
+    const after = await storedRows(dataDir, range);
+    const underB = await storedRows(path.join(scratch, "data-b"), range);
+    expect(after.inside).toEqual(underB.inside);
     expect(after.outside).toEqual(before.outside);
   }, 300_000);
 });
