@@ -175,9 +175,9 @@ const segments = mergeRanges(
       country < 0 ? "" : countryCodeToText(country),
     ),
 );
-const ipv4Table = new Ipv4Table(segments, interner.entries);
-const flatStarts = ipv4Table.segments().starts;
-const entryIndexes = ipv4Table.segments().entryIndexes;
+const ipv4Table = Ipv4Table.fromSegments(segments, interner.entries);
+const flatStarts = ipv4Table.parts().starts;
+const entryIndexes = ipv4Table.parts().entryIndexes;
 const entries = Array.from(entryIndexes, (index) => interner.entries[index]);
 console.log(`IPv4 segments: ${flatStarts.length}`);
 const flatLookup = (address: number): RegistryEntry | undefined => {

@@ -1,2 +1,3 @@
 export * from "./entry.ts";
 export * from "./load.ts";
+export * from "./source.ts";

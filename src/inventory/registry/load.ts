@@ -2,7 +2,9 @@
  * Loads the address registry: origin ASN, AS name and country for every address, from the
  * bundled @ip-location-db data or the user's CSV/MMDB files, merged into one lookup table per
  * family. Loading is a pure function of the options and the files: a service reloads by calling
- * it again and swapping the reference it holds (docs/32-asn-country.md, "Reloading").
+ * it again and swapping the reference it holds (docs/32-asn-country.md, "Reloading"). With a
+ * cache directory, the built tables are saved as a snapshot and mapped back by the next load of
+ * the same files (snapshot.ts, snapshot-cache.ts).
  */
 import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -23,6 +25,14 @@ import { mergeRanges } from "./merge.ts";
 import { MmdbFormatError, walkMmdb } from "./mmdb.ts";
 import type { MmdbTargets } from "./mmdb.ts";
 import { RangeListBuilder, normalizeRanges } from "./range-list.ts";
+import { encodeRegistrySnapshot } from "./snapshot.ts";
+import {
+  REGISTRY_SNAPSHOT_FILE,
+  readRegistrySnapshot,
+  registrySnapshotKey,
+  writeRegistrySnapshot,
+} from "./snapshot-cache.ts";
+import type { RegistryField, RegistrySource, RegistrySourceKind } from "./source.ts";
 import { Ipv4Table, Ipv6Table } from "./table.ts";
 import { AsnValues } from "./values.ts";
 
@@ -42,26 +52,26 @@ export interface AddressRegistryOptions {
   readonly asn?: RegistrySourceOption;
   /** Default: the bundled @ip-location-db/geo-whois-asn-country ranges. */
   readonly country?: RegistrySourceOption;
+  /**
+   * Where to keep the snapshot of the built tables (created when missing). A load whose files,
+   * sizes, times and options match the snapshot maps it back instead of parsing; any other load
+   * parses and rewrites it. Absent: no snapshot is read or written.
+   */
+  readonly cacheDir?: string;
 }
 
-export const REGISTRY_FIELDS = ["asn", "country"] as const;
-export type RegistryField = (typeof REGISTRY_FIELDS)[number];
-
-export const REGISTRY_SOURCE_KINDS = ["default", "csv", "mmdb"] as const;
-export type RegistrySourceKind = (typeof REGISTRY_SOURCE_KINDS)[number];
-
-/** One file the registry was loaded from. */
-export interface RegistrySource {
-  readonly field: RegistryField;
-  readonly kind: RegistrySourceKind;
-  /** Absolute path. */
-  readonly file: string;
-  /** Package version (default data), MMDB database type and build date, or file date (CSV). */
-  readonly version: string;
-  /** Ranges (CSV lines) or networks (MMDB tree leaves) read from the file for this field. */
-  readonly ranges: number;
-  /** The address families the file gave ranges of. */
-  readonly families: readonly (4 | 6)[];
+/** What a load did with the snapshot cache. */
+export interface RegistryCacheOutcome {
+  /**
+   * `off`: no cache directory. `hit`: mapped from the snapshot. `written`: loaded from the
+   * sources, snapshot (re)written. `not-written`: loaded from the sources, the snapshot could not
+   * be written (`reason` says why); the registry is complete either way.
+   */
+  readonly state: "off" | "hit" | "written" | "not-written";
+  /** The snapshot file; undefined when `off`. */
+  readonly file: string | undefined;
+  /** Why the snapshot was not used (`no snapshot yet`, `damaged: …`) or not written. */
+  readonly reason: string | undefined;
 }
 
 /** What `explain` shows about an address. Ranges are `first - last`, inclusive. */
@@ -97,6 +107,8 @@ export interface AddressRegistry {
   readonly entryCount: number;
   /** Bytes of the lookup tables' typed arrays plus an estimate of the interned entries. */
   memoryBytes(): number;
+  /** Whether this registry came from the snapshot cache (for logs and tests, not for lookups). */
+  readonly cache: RegistryCacheOutcome;
 }
 
 interface PlannedFile {
@@ -184,6 +196,63 @@ export async function loadAddressRegistry(
     ...plan("asn", options.asn ?? "default"),
     ...plan("country", options.country ?? "default"),
   ];
+  const { cacheDir } = options;
+  if (cacheDir === undefined) {
+    const built = await buildFromSources(files);
+    return new Registry(built, { state: "off", file: undefined, reason: undefined });
+  }
+  const file = path.join(cacheDir, REGISTRY_SNAPSHOT_FILE);
+  // Stat'ed before the sources are read: see registrySnapshotKey.
+  const key = await registrySnapshotKey(files);
+  let missReason = "a source file cannot be stat'ed";
+  if (key !== undefined) {
+    const read = await readRegistrySnapshot(cacheDir, key);
+    if (read.ok) {
+      const { snapshot } = read;
+      return new Registry(
+        {
+          ipv4: new Ipv4Table(snapshot.ipv4, snapshot.entries),
+          ipv6: new Ipv6Table(snapshot.ipv6, snapshot.entries),
+          entries: snapshot.entries,
+          sources: snapshot.sources,
+        },
+        { state: "hit", file, reason: undefined },
+      );
+    }
+    missReason = read.reason;
+  }
+  const built = await buildFromSources(files);
+  if (key === undefined) {
+    return new Registry(built, { state: "not-written", file, reason: missReason });
+  }
+  try {
+    await writeRegistrySnapshot(
+      cacheDir,
+      encodeRegistrySnapshot({
+        key,
+        sources: built.sources,
+        ipv4: built.ipv4.parts(),
+        ipv6: built.ipv6.parts(),
+        entries: built.entries,
+      }),
+    );
+  } catch (error) {
+    // The registry is complete without its snapshot: the next load parses again and retries.
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Registry(built, { state: "not-written", file, reason });
+  }
+  return new Registry(built, { state: "written", file, reason: missReason });
+}
+
+/** A registry's parts, from the sources or from a snapshot. */
+interface BuiltRegistry {
+  readonly ipv4: Ipv4Table;
+  readonly ipv6: Ipv6Table;
+  readonly entries: readonly (RegistryEntry | undefined)[];
+  readonly sources: readonly RegistrySource[];
+}
+
+async function buildFromSources(files: readonly PlannedFile[]): Promise<BuiltRegistry> {
   const asnValues = new AsnValues();
   const asn: RangeSinks = { ipv4: new RangeListBuilder(), ipv6: new RangeListBuilder() };
   const country: RangeSinks = { ipv4: new RangeListBuilder(), ipv6: new RangeListBuilder() };
@@ -294,12 +363,12 @@ export async function loadAddressRegistry(
     normalizeRanges(country.ipv6.build()),
     resolve,
   );
-  return new Registry(
-    new Ipv4Table(ipv4Segments, interner.entries),
-    new Ipv6Table(ipv6Segments, interner.entries),
-    interner.entries,
+  return {
+    ipv4: Ipv4Table.fromSegments(ipv4Segments, interner.entries),
+    ipv6: Ipv6Table.fromSegments(ipv6Segments, interner.entries),
+    entries: interner.entries,
     sources,
-  );
+  };
 }
 
 /** Rough V8 cost of one interned entry: object with four fields and its name string. */
@@ -309,17 +378,14 @@ class Registry implements AddressRegistry {
   readonly sources: readonly RegistrySource[];
   readonly rangeCount: number;
   readonly entryCount: number;
+  readonly cache: RegistryCacheOutcome;
   readonly #ipv4: Ipv4Table;
   readonly #ipv6: Ipv6Table;
   readonly #entries: readonly (RegistryEntry | undefined)[];
   readonly #scratch = new Uint32Array(4);
 
-  constructor(
-    ipv4: Ipv4Table,
-    ipv6: Ipv6Table,
-    entries: readonly (RegistryEntry | undefined)[],
-    sources: readonly RegistrySource[],
-  ) {
+  constructor({ ipv4, ipv6, entries, sources }: BuiltRegistry, cache: RegistryCacheOutcome) {
+    this.cache = Object.freeze(cache);
     this.#ipv4 = ipv4;
     this.#ipv6 = ipv6;
     this.#entries = entries;

@@ -5,6 +5,32 @@
 import type { RegistryEntry } from "./entry.ts";
 import type { Segments } from "./merge.ts";
 
+/**
+ * The typed arrays an IPv4 table is made of: what a snapshot stores and maps back (see
+ * snapshot.ts). `starts` and `entryIndexes` have one element per segment.
+ */
+export interface Ipv4TableParts {
+  readonly starts: Uint32Array;
+  readonly entryIndexes: Uint32Array;
+  /** 65,536 slots, one per /16. */
+  readonly level0: Int32Array;
+  /** 256 slots per /16 that segments split. */
+  readonly level1: Int32Array;
+}
+
+/** The typed arrays an IPv6 table is made of. */
+export interface Ipv6TableParts {
+  /** Four words per segment. */
+  readonly starts: Uint32Array;
+  readonly entryIndexes: Uint32Array;
+  /** 65,537 positions. */
+  readonly buckets: Uint32Array;
+  /** 65,536 slots. */
+  readonly subIndex: Int32Array;
+  /** 257 positions per crowded /16. */
+  readonly subBuckets: Uint32Array;
+}
+
 /** Bits of the IPv6 first-level index: 65,536 buckets (256 KiB), one per /16. */
 const INDEX_BITS = 16;
 const BUCKETS = 1 << INDEX_BITS;
@@ -31,7 +57,21 @@ export class Ipv4Table {
   readonly #level0: Int32Array;
   readonly #level1: Int32Array;
 
-  constructor(segments: Segments, entries: readonly (RegistryEntry | undefined)[]) {
+  /** Takes the arrays as they are (no copy): a snapshot's views of its file stay views. */
+  constructor(parts: Ipv4TableParts, entries: readonly (RegistryEntry | undefined)[]) {
+    this.segmentCount = parts.starts.length;
+    this.#starts = parts.starts;
+    this.#entryIndexes = parts.entryIndexes;
+    this.#level0 = parts.level0;
+    this.#level1 = parts.level1;
+    this.#entries = entries;
+  }
+
+  /** Builds the table and its index from the merged segments of both families. */
+  static fromSegments(
+    segments: Segments,
+    entries: readonly (RegistryEntry | undefined)[],
+  ): Ipv4Table {
     let count = 0;
     const words = segments.starts;
     while (
@@ -44,11 +84,7 @@ export class Ipv4Table {
     }
     const starts = new Uint32Array(count);
     for (let index = 0; index < count; index++) starts[index] = words[index * 4 + 3] ?? 0;
-    this.segmentCount = count;
-    this.#starts = starts;
     const entryIndexes = segments.entries.slice(0, count);
-    this.#entryIndexes = entryIndexes;
-    this.#entries = entries;
 
     // The segment holding `address`, for addresses visited in increasing order.
     let cursor = 0;
@@ -81,8 +117,7 @@ export class Ipv4Table {
     blocks.forEach((block, index) => {
       level1.set(block, index * 256);
     });
-    this.#level0 = level0;
-    this.#level1 = level1;
+    return new Ipv4Table({ starts, entryIndexes, level0, level1 }, entries);
   }
 
   /** The entry of an unsigned 32-bit address. Allocates nothing. */
@@ -124,9 +159,14 @@ export class Ipv4Table {
     return this.#entries[this.#entryIndexes[segment] ?? 0];
   }
 
-  /** The segments' starts and entry indexes (for benchmarks that compare layouts). */
-  segments(): { readonly starts: Uint32Array; readonly entryIndexes: Uint32Array } {
-    return { starts: this.#starts, entryIndexes: this.#entryIndexes };
+  /** The arrays (for the snapshot, and for benchmarks that compare layouts). Do not modify. */
+  parts(): Ipv4TableParts {
+    return {
+      starts: this.#starts,
+      entryIndexes: this.#entryIndexes,
+      level0: this.#level0,
+      level1: this.#level1,
+    };
   }
 
   memoryBytes(): number {
@@ -154,17 +194,27 @@ export class Ipv6Table {
   readonly #subIndex: Int32Array;
   readonly #subBuckets: Uint32Array;
 
-  constructor(segments: Segments, entries: readonly (RegistryEntry | undefined)[]) {
-    this.segmentCount = segments.count;
-    this.#starts = segments.starts;
-    this.#entryIndexes = segments.entries;
+  /** Takes the arrays as they are (no copy). */
+  constructor(parts: Ipv6TableParts, entries: readonly (RegistryEntry | undefined)[]) {
+    this.segmentCount = parts.entryIndexes.length;
+    this.#starts = parts.starts;
+    this.#entryIndexes = parts.entryIndexes;
+    this.#buckets = parts.buckets;
+    this.#subIndex = parts.subIndex;
+    this.#subBuckets = parts.subBuckets;
     this.#entries = entries;
+  }
+
+  /** Builds the table and its indexes from the merged segments. */
+  static fromSegments(
+    segments: Segments,
+    entries: readonly (RegistryEntry | undefined)[],
+  ): Ipv6Table {
     const starts = segments.starts;
     const count = segments.count;
     const buckets = buildBuckets(count, (index, bucket) =>
       startAtMost(starts, index * 4, (bucket << INDEX_BITS) >>> 0, 0, 0, 0),
     );
-    this.#buckets = buckets;
     const subIndex = new Int32Array(BUCKETS).fill(-1);
     const blocks: Uint32Array[] = [];
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
@@ -189,8 +239,27 @@ export class Ipv6Table {
     blocks.forEach((block, index) => {
       subBuckets.set(block, index * 257);
     });
-    this.#subIndex = subIndex;
-    this.#subBuckets = subBuckets;
+    return new Ipv6Table(
+      {
+        starts: starts.subarray(0, count * 4),
+        entryIndexes: segments.entries.subarray(0, count),
+        buckets,
+        subIndex,
+        subBuckets,
+      },
+      entries,
+    );
+  }
+
+  /** The arrays (for the snapshot). Do not modify. */
+  parts(): Ipv6TableParts {
+    return {
+      starts: this.#starts,
+      entryIndexes: this.#entryIndexes,
+      buckets: this.#buckets,
+      subIndex: this.#subIndex,
+      subBuckets: this.#subBuckets,
+    };
   }
 
   /** The entry of an address given as four words, most significant first. Allocates nothing. */
