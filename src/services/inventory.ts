@@ -184,7 +184,10 @@ export function createInventoryService(
     if (inputs.key !== registryKey) {
       const startedMs = Date.now();
       try {
-        registry = await loadAddressRegistry(inputs.options);
+        registry = await loadAddressRegistry({
+          ...inputs.options,
+          cacheDir: path.join(options.dataDir, "cache"),
+        });
         registryKey = inputs.key;
         reloaded.push("registry");
         logger.info("address registry loaded", {
