@@ -31,10 +31,9 @@ import {
   type NetworkMatch,
   type NetworkTable,
   type Place,
-  type RegistryEntryLike,
 } from "../../inventory/index.ts";
 import type { NetworkRef } from "../../storage/index.ts";
-import { directionFromInterfaces, directionFromNetworks, farEndIsSource } from "./direction.ts";
+import { directionFromInterfaces } from "./direction.ts";
 
 export interface Classifier {
   /** Classifies rows `from` to `to` (exclusive) of `batch`, received at `receivedMs`. */
@@ -65,6 +64,10 @@ export function networksOnly(networks: NetworkTable): Inventory {
 
 const DIRECTION_INDEX = new Map<Direction, number>(DIRECTIONS.map((name, index) => [name, index]));
 const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
+const INGRESS = DIRECTIONS.indexOf("ingress");
+const EGRESS = DIRECTIONS.indexOf("egress");
+const INTERNAL = DIRECTIONS.indexOf("internal");
+const TRANSIT = DIRECTIONS.indexOf("transit");
 const SOURCE_INTERFACE = DIRECTION_SOURCES.indexOf("interface");
 const LOCALITY_INDEX = new Map<string, number>(LOCALITIES.map((name, index) => [name, index]));
 
@@ -145,131 +148,155 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     return place;
   };
 
+  // One-entry memos in front of the maps: consecutive flows often share networks and places
+  // (a conversation, a busy subnet), and a comparison is cheaper than a Map probe.
+  let lastSrcMatch: object | undefined;
+  let lastSrcIndex = 0;
+  let lastDstMatch: object | undefined;
+  let lastDstIndex = 0;
+  let lastNear: object | undefined;
+  let lastFar: object | undefined;
+  let lastLocality = 0;
+
+  const localityOf = (near: Place, far: object): number => {
+    if (near === lastNear && far === lastFar) return lastLocality;
+    let byFar = localityCache.get(near);
+    if (byFar === undefined) {
+      byFar = new Map();
+      localityCache.set(near, byFar);
+    }
+    let locality = byFar.get(far);
+    if (locality === undefined) {
+      const decided = decideLocality(near === NOWHERE ? undefined : near, {
+        network:
+          far === PUBLIC_FAR || far === PRIVATE_FAR || !("attributes" in far)
+            ? undefined
+            : (far as NetworkMatch).attributes,
+        cloud: "service" in far ? (far as CloudRangeLike) : undefined,
+        global: far !== PRIVATE_FAR,
+      });
+      locality = LOCALITY_INDEX.get(decided.locality) ?? 0;
+      byFar.set(far, locality);
+    }
+    lastNear = near;
+    lastFar = far;
+    lastLocality = locality;
+    return locality;
+  };
+
+  /**
+   * The hot loop: written out flat (no per-end helper closures, numeric directions) because the
+   * generic version measured 3 M rows/s where the two trie lookups alone run at 47 M rows/s
+   * (scratch micro-benchmark, 2,000 networks): the overhead, not the lookups, was the cost.
+   */
   const classifyRows = (batch: FlowBatch, from: number, to: number, receivedMs: number): void => {
     const { networks: table, exporters, cloudRanges, registry } = inventory;
     const { srcAddr, dstAddr, sampledBytes, sampledPackets, samplingRate, exporter } = batch;
-    const { inIf, outIf, srcAs, dstAs, srcCountry, dstCountry } = batch;
-
-    const lookup = <T>(
-      lookupIpv4: (address: number) => T | undefined,
-      lookupIpv6: (w0: number, w1: number, w2: number, w3: number) => T | undefined,
-      words: Uint32Array,
-      base: number,
-    ): T | undefined => {
-      const w0 = words[base] ?? 0;
-      const w1 = words[base + 1] ?? 0;
-      const w2 = words[base + 2] ?? 0;
-      const w3 = words[base + 3] ?? 0;
-      if (w1 === IPV4_MAPPED_WORD1 && w2 === 0 && w3 === 0) return lookupIpv4(w0);
-      // The tables take the most significant word first; the batch stores it last.
-      return lookupIpv6(w3, w2, w1, w0);
-    };
-    const lookupNetwork = (words: Uint32Array, base: number) =>
-      lookup<NetworkMatch>(
-        (address) => table.lookupIpv4(address),
-        (w0, w1, w2, w3) => table.lookupIpv6(w0, w1, w2, w3),
-        words,
-        base,
-      );
-    const lookupCloud =
-      cloudRanges === undefined
-        ? undefined
-        : (words: Uint32Array, base: number) =>
-            lookup<CloudRangeLike>(
-              (address) => cloudRanges.lookupIpv4(address),
-              (w0, w1, w2, w3) => cloudRanges.lookupIpv6(w0, w1, w2, w3),
-              words,
-              base,
-            );
-    const lookupRegistry =
-      registry === undefined
-        ? undefined
-        : (words: Uint32Array, base: number) =>
-            lookup<RegistryEntryLike>(
-              (address) => registry.lookupIpv4(address),
-              (w0, w1, w2, w3) => registry.lookupIpv6(w0, w1, w2, w3),
-              words,
-              base,
-            );
-    const isGlobal = (words: Uint32Array, base: number): boolean => {
-      const w0 = words[base] ?? 0;
-      const w1 = words[base + 1] ?? 0;
-      const w2 = words[base + 2] ?? 0;
-      const w3 = words[base + 3] ?? 0;
-      if (w1 === IPV4_MAPPED_WORD1 && w2 === 0 && w3 === 0) return isGlobalUnicastIpv4(w0);
-      return isGlobalUnicastIpv6(w3, w2, w1, w0);
-    };
+    const { inIf, outIf, srcAs, dstAs, srcCountry, dstCountry, cloud } = batch;
+    const hasExporters = exporters.exporters.length > 0;
 
     for (let row = from; row < to; row++) {
       const base = row * 4;
-      const srcMatch = lookupNetwork(srcAddr, base);
-      const dstMatch = lookupNetwork(dstAddr, base);
+      const s0 = srcAddr[base] ?? 0;
+      const s1 = srcAddr[base + 1] ?? 0;
+      const s2 = srcAddr[base + 2] ?? 0;
+      const s3 = srcAddr[base + 3] ?? 0;
+      const d0 = dstAddr[base] ?? 0;
+      const d1 = dstAddr[base + 1] ?? 0;
+      const d2 = dstAddr[base + 2] ?? 0;
+      const d3 = dstAddr[base + 3] ?? 0;
+      // The batch stores the least significant word first; the tables take the most first.
+      const srcV4 = s1 === IPV4_MAPPED_WORD1 && s2 === 0 && s3 === 0;
+      const dstV4 = d1 === IPV4_MAPPED_WORD1 && d2 === 0 && d3 === 0;
+      const srcMatch = srcV4 ? table.lookupIpv4(s0) : table.lookupIpv6(s3, s2, s1, s0);
+      const dstMatch = dstV4 ? table.lookupIpv4(d0) : table.lookupIpv6(d3, d2, d1, d0);
 
-      let fromInterfaces: Direction | undefined;
-      const exporterEntry = exporters.getByWords(exporter, base);
-      if (exporterEntry?.hasBoundaries === true) {
-        fromInterfaces = directionFromInterfaces(
-          exporterEntry.interfaceAt(inIf[row] ?? 0),
-          exporterEntry.interfaceAt(outIf[row] ?? 0),
-        );
+      let direction = -1;
+      if (hasExporters) {
+        const exporterEntry = exporters.getByWords(exporter, base);
+        if (exporterEntry?.hasBoundaries === true) {
+          const fromInterfaces = directionFromInterfaces(
+            exporterEntry.interfaceAt(inIf[row] ?? 0),
+            exporterEntry.interfaceAt(outIf[row] ?? 0),
+          );
+          if (fromInterfaces !== undefined) direction = DIRECTION_INDEX.get(fromInterfaces) ?? 0;
+        }
       }
-      const direction =
-        fromInterfaces ?? directionFromNetworks(srcMatch !== undefined, dstMatch !== undefined);
-      batch.direction[row] = DIRECTION_INDEX.get(direction) ?? 0;
-      batch.directionSource[row] =
-        fromInterfaces === undefined ? SOURCE_NETWORKS : SOURCE_INTERFACE;
+      if (direction === -1) {
+        direction =
+          srcMatch !== undefined
+            ? dstMatch !== undefined
+              ? INTERNAL
+              : EGRESS
+            : dstMatch !== undefined
+              ? INGRESS
+              : TRANSIT;
+        batch.directionSource[row] = SOURCE_NETWORKS;
+      } else {
+        batch.directionSource[row] = SOURCE_INTERFACE;
+      }
+      batch.direction[row] = direction;
 
-      const srcCloud =
-        srcMatch === undefined && lookupCloud !== undefined
-          ? lookupCloud(srcAddr, base)
-          : undefined;
-      const dstCloud =
-        dstMatch === undefined && lookupCloud !== undefined
-          ? lookupCloud(dstAddr, base)
-          : undefined;
-      batch.srcNetwork[row] =
-        srcMatch !== undefined
-          ? declaredIndex(srcMatch)
-          : srcCloud !== undefined
-            ? cloudIndex(srcCloud)
-            : 0;
-      batch.dstNetwork[row] =
-        dstMatch !== undefined
-          ? declaredIndex(dstMatch)
-          : dstCloud !== undefined
-            ? cloudIndex(dstCloud)
-            : 0;
+      let srcCloud: CloudRangeLike | undefined;
+      let dstCloud: CloudRangeLike | undefined;
+      if (cloudRanges !== undefined) {
+        if (srcMatch === undefined) {
+          srcCloud = srcV4 ? cloudRanges.lookupIpv4(s0) : cloudRanges.lookupIpv6(s3, s2, s1, s0);
+        }
+        if (dstMatch === undefined) {
+          dstCloud = dstV4 ? cloudRanges.lookupIpv4(d0) : cloudRanges.lookupIpv6(d3, d2, d1, d0);
+        }
+      }
+      const srcEnd: object | undefined = srcMatch ?? srcCloud;
+      if (srcEnd !== lastSrcMatch) {
+        lastSrcMatch = srcEnd;
+        lastSrcIndex =
+          srcMatch !== undefined
+            ? declaredIndex(srcMatch)
+            : srcCloud !== undefined
+              ? cloudIndex(srcCloud)
+              : 0;
+      }
+      batch.srcNetwork[row] = lastSrcIndex;
+      const dstEnd: object | undefined = dstMatch ?? dstCloud;
+      if (dstEnd !== lastDstMatch) {
+        lastDstMatch = dstEnd;
+        lastDstIndex =
+          dstMatch !== undefined
+            ? declaredIndex(dstMatch)
+            : dstCloud !== undefined
+              ? cloudIndex(dstCloud)
+              : 0;
+      }
+      batch.dstNetwork[row] = lastDstIndex;
 
-      const farIsSource = farEndIsSource(direction);
+      // The far end is the source for ingress only (farEndIsSource).
+      const farIsSource = direction === INGRESS;
       const nearMatch = farIsSource ? dstMatch : srcMatch;
       const far: object =
-        (farIsSource ? srcMatch : dstMatch) ??
-        (farIsSource ? srcCloud : dstCloud) ??
-        (isGlobal(farIsSource ? srcAddr : dstAddr, base) ? PUBLIC_FAR : PRIVATE_FAR);
-      const near = placeOf(batch, row, nearMatch);
-      let byFar = localityCache.get(near);
-      if (byFar === undefined) {
-        byFar = new Map();
-        localityCache.set(near, byFar);
-      }
-      let locality = byFar.get(far);
-      if (locality === undefined) {
-        const decided = decideLocality(near === NOWHERE ? undefined : near, {
-          network:
-            far === PUBLIC_FAR || far === PRIVATE_FAR || !("attributes" in far)
-              ? undefined
-              : (far as NetworkMatch).attributes,
-          cloud: "service" in far ? (far as CloudRangeLike) : undefined,
-          global: far !== PRIVATE_FAR,
-        });
-        locality = LOCALITY_INDEX.get(decided.locality) ?? 0;
-        byFar.set(far, locality);
-      }
-      batch.locality[row] = locality;
+        (farIsSource ? srcEnd : dstEnd) ??
+        ((
+          farIsSource
+            ? srcV4
+              ? isGlobalUnicastIpv4(s0)
+              : isGlobalUnicastIpv6(s3, s2, s1, s0)
+            : dstV4
+              ? isGlobalUnicastIpv4(d0)
+              : isGlobalUnicastIpv6(d3, d2, d1, d0)
+        )
+          ? PUBLIC_FAR
+          : PRIVATE_FAR);
+      const near =
+        nearMatch !== undefined && nearMatch.attributes.provider !== ""
+          ? nearMatch.attributes
+          : (cloud[row] ?? 0) === 0
+            ? (nearMatch?.attributes ?? NOWHERE)
+            : placeOf(batch, row, nearMatch);
+      batch.locality[row] = localityOf(near, far);
 
-      if (lookupRegistry !== undefined) {
-        const srcEntry = lookupRegistry(srcAddr, base);
-        const dstEntry = lookupRegistry(dstAddr, base);
+      if (registry !== undefined) {
+        const srcEntry = srcV4 ? registry.lookupIpv4(s0) : registry.lookupIpv6(s3, s2, s1, s0);
+        const dstEntry = dstV4 ? registry.lookupIpv4(d0) : registry.lookupIpv6(d3, d2, d1, d0);
         srcCountry[row] = srcEntry?.countryCode ?? 0;
         dstCountry[row] = dstEntry?.countryCode ?? 0;
         // The exporter's own AS (from BGP) is better informed than a registry: keep it.
@@ -296,6 +323,10 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       // Matches of the old snapshot are never seen again; their cache entries would only leak.
       indexOfMatch.clear();
       localityCache = new Map();
+      lastSrcMatch = undefined;
+      lastDstMatch = undefined;
+      lastNear = undefined;
+      lastFar = undefined;
     },
     classify(flow, receivedMs) {
       single.clear();
