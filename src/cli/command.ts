@@ -67,6 +67,15 @@ export type Command =
     }
   | { kind: "update-ranges"; global: GlobalOptions; dir?: string | undefined }
   | {
+      kind: "inventory-suggest";
+      global: GlobalOptions;
+      since?: string | undefined;
+      until?: string | undefined;
+      yaml: boolean;
+      write?: string | undefined;
+      force: boolean;
+    }
+  | {
       kind: "reclassify";
       global: GlobalOptions;
       since?: string | undefined;

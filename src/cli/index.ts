@@ -5,3 +5,4 @@ export * from "./progress.ts";
 export * from "./render.ts";
 export * from "./render-explain.ts";
 export * from "./chunk-progress.ts";
+export * from "./render-suggest.ts";

@@ -307,6 +307,39 @@ export function parseCommandLine(
       parsed = { kind: "update-ranges", global: global(), dir: options.dir };
     });
 
+  inventory
+    .command("suggest")
+    .description(
+      "propose networks (one per cloud subnet, with the traffic seen) from the account, VPC, subnet and zone that stored AWS/GCP/Azure flow-log records name, minus what the inventory declares",
+    )
+    .option(
+      "--since <time>",
+      "start: duration back from now (7d) or ISO time (default: first flow)",
+    )
+    .option("--until <time>", "end, exclusive (default: after the last flow)")
+    .option("--yaml", "print an inventory file (for inventory.include) instead of a table")
+    .option("--write <file>", "write the inventory file there and say how to include it")
+    .option("--force", "overwrite the --write file when it exists")
+    .action(
+      (options: {
+        since?: string;
+        until?: string;
+        yaml?: boolean;
+        write?: string;
+        force?: boolean;
+      }) => {
+        parsed = {
+          kind: "inventory-suggest",
+          global: global(),
+          since: options.since,
+          until: options.until,
+          yaml: options.yaml === true,
+          write: options.write,
+          force: options.force === true,
+        };
+      },
+    );
+
   const config = program.command("config").description("validate or print the configuration");
   config
     .command("check")

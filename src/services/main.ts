@@ -10,6 +10,7 @@ import {
   type GlobalOptions,
   renderAddressExplanation,
   renderFlowExplanation,
+  renderSuggestTable,
 } from "../cli/index.ts";
 import type { FileFormat } from "../decoders/index.ts";
 import { createLogger } from "../platform/index.ts";
@@ -18,6 +19,7 @@ import { renderImportFile, renderImportReport } from "./import/report.ts";
 import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
 import { renderReclassify, runReclassify } from "./reclassify.ts";
+import { runSuggest } from "./suggest.ts";
 import { runExplain } from "./explain.ts";
 import { cloudRangesDir } from "./inventory.ts";
 import { renderUpdateReport, updateCloudRanges } from "./cloud-ranges/index.ts";
@@ -189,6 +191,24 @@ async function run(command: Command, io: Io): Promise<number> {
         (source) => source.status === "updated" || source.status === "unchanged",
       );
       return usable ? 0 : 1;
+    }
+    case "inventory-suggest": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const report = await runSuggest(config, {
+        since: command.since,
+        until: command.until,
+        write: command.write,
+        force: command.force,
+      });
+      if (command.yaml) io.out(report.yaml);
+      else for (const line of renderSuggestTable(report.suggestions)) io.out(line);
+      if (report.written !== undefined) {
+        io.err(
+          `wrote ${report.suggestions.networks.length} suggested networks to ${report.written.file}${report.written.included ? " (already included by the config)" : ""}`,
+        );
+        if (report.written.advice !== undefined) io.err(report.written.advice);
+      }
+      return 0;
     }
     case "reclassify": {
       const { config } = loadConfig(overridesOf(command.global));

@@ -60,6 +60,8 @@ export interface TruthRow {
   action?: ObservedAction;
   direction?: TruthDirection;
   context: CloudContext;
+  /** The logging interface's own address (with `subnetAddresses` only). */
+  nearAddr?: string;
 }
 
 export interface CloudLogTruth {
@@ -252,6 +254,22 @@ function ipv6(random: Random, site: number): string {
   const groups = ["2001", "db8", (0x1000 + site).toString(16)];
   for (let index = 0; index < 5; index++) groups.push(int(random, 1, 0xffff).toString(16));
   return groups.join(":");
+}
+
+/**
+ * An interface's own address inside its subnet (`subnetAddresses`): IPv4 10.<octet>.<third>.h
+ * with h in 4–11 (a /28), IPv6 2001:db8:<group>:<third>::h with h in 0x10–0x1f (a /64).
+ */
+function subnetAddress(
+  random: Random,
+  isIpv6: boolean,
+  octet: number,
+  group: number,
+  third: number,
+): string {
+  return isIpv6
+    ? `2001:db8:${group.toString(16)}:${third}::${int(random, 0x10, 0x1f).toString(16)}`
+    : `10.${octet}.${third}.${int(random, 4, 11)}`;
 }
 
 /** Protocol, ports, packets and bytes of one flow, shaped like real traffic. */
@@ -465,6 +483,8 @@ interface AwsRecordSettings {
   dashShare: number;
   malformedShare: number;
   startSec: number;
+  /** Second octet of the first interface's addresses; undefined: random addresses. */
+  subnetAddresses: number | undefined;
 }
 
 function awsSettings(
@@ -500,6 +520,12 @@ function awsSettings(
     dashShare: share(options.dashShare, 0),
     malformedShare: share(options.malformedShare, 0),
     startSec: Math.floor((options.startMs ?? DEFAULT_START_MS) / 1000),
+    subnetAddresses:
+      options.subnetAddresses === undefined || options.subnetAddresses === false
+        ? undefined
+        : options.subnetAddresses === true
+          ? 20
+          : options.subnetAddresses.firstOctet,
   };
 }
 
@@ -522,7 +548,18 @@ function awsRecord(
   const isIpv6 = random() < settings.ipv6Share;
   const shape = flowShape(random, isIpv6);
   const egress = random() < 0.5;
-  const local = isIpv6 ? ipv6(random, ifc.site) : privateIpv4(random);
+  const local =
+    settings.subnetAddresses !== undefined
+      ? subnetAddress(
+          random,
+          isIpv6,
+          settings.subnetAddresses + ifc.site,
+          0x1000 + settings.subnetAddresses + ifc.site,
+          7,
+        )
+      : isIpv6
+        ? ipv6(random, ifc.site)
+        : privateIpv4(random);
   const remote = isIpv6
     ? ipv6(random, 1000 + int(random, 0, 99))
     : random() < 0.7
@@ -677,6 +714,7 @@ function awsRecord(
   };
   if (has("action")) row.action = action === "ACCEPT" ? "accept" : "reject";
   if (has("flow-direction")) row.direction = egress ? "egress" : "ingress";
+  if (settings.subnetAddresses !== undefined) row.nearAddr = local;
   return { text: join(), row };
 }
 
@@ -730,6 +768,14 @@ export interface AwsRecordOptions {
   startMs?: number;
   /** Keep every row in the truth (small files only). */
   keepRows?: boolean;
+  /**
+   * Give each interface its own few IPv4 addresses in a /28 of its subnet (10.<20+n>.7.4–11,
+   * or from `firstOctet` instead of 20)
+   * and IPv6 ones in a /64 (2001:db8:<1000+n>:7::10–1f), as real ENIs have, instead of a
+   * random address per record; rows then carry `nearAddr` (default false: the random draws of
+   * existing seeds stay as they were).
+   */
+  subnetAddresses?: boolean | { firstOctet: number };
 }
 
 export interface AwsVpcLogOptions extends AwsRecordOptions {
@@ -946,6 +992,12 @@ export interface GcpVpcLogOptions {
   projects?: number;
   startMs?: number;
   keepRows?: boolean;
+  /**
+   * Give each subnet (VPC and region) its own IPv4 /24 and IPv6 /64, and each VM a few
+   * addresses in it (a few hosts per VM), instead of a random address per record; rows then
+   * carry `nearAddr` (default false).
+   */
+  subnetAddresses?: boolean;
 }
 
 interface GcpVm {
@@ -981,6 +1033,18 @@ function gcpVms(random: Random, projects: number): GcpVm[] {
   return vms;
 }
 
+/** A VM's own address in its subnet: one /24 (and /64) per VPC and region, hosts by VM. */
+function gcpSubnetAddress(random: Random, vm: GcpVm, isIpv6: boolean): string {
+  const subnet =
+    40 +
+    GCP_REGIONS.indexOf(vm.region as (typeof GCP_REGIONS)[number]) * 2 +
+    (vm.vpc === "default" ? 0 : 1);
+  const host = 16 + vm.site * 8 + int(random, 0, 3);
+  return isIpv6
+    ? `2001:db8:${(0x2000 + subnet).toString(16)}:3::${host.toString(16)}`
+    : `10.${subnet}.3.${host}`;
+}
+
 /** RFC 3339 UTC with nine fraction digits, as Cloud Logging writes. */
 function rfc3339Nanos(ms: number, nanosInMs: number): string {
   const iso = new Date(ms).toISOString(); // 2024-06-01T00:00:00.123Z
@@ -1010,7 +1074,7 @@ const GCP_LOCATIONS = [
 function gcpEntry(
   random: Random,
   vms: readonly GcpVm[],
-  settings: { ipv6Share: number; reporterMix: number; startMs: number },
+  settings: { ipv6Share: number; reporterMix: number; startMs: number; subnetAddresses?: boolean },
   index: number,
   line: number,
 ): { entry: Record<string, unknown>; row: TruthRow } {
@@ -1020,7 +1084,11 @@ function gcpEntry(
   const shape = flowShape(random, isIpv6);
   const internal = random() < 0.4;
   const peerVm = pick(random, vms);
-  const localIp = isIpv6 ? ipv6(random, vm.site) : privateIpv4(random);
+  const localIp = settings.subnetAddresses
+    ? gcpSubnetAddress(random, vm, isIpv6)
+    : isIpv6
+      ? ipv6(random, vm.site)
+      : privateIpv4(random);
   const peerIp = isIpv6
     ? ipv6(random, internal ? peerVm.site : 1000 + int(random, 0, 99))
     : internal
@@ -1088,6 +1156,7 @@ function gcpEntry(
     bytes: shape.bytes,
     packets: shape.packets,
     direction: src ? "egress" : "ingress",
+    ...(settings.subnetAddresses ? { nearAddr: localIp } : {}),
     context: {
       provider: "gcp",
       account: vm.project,
@@ -1144,6 +1213,7 @@ export async function writeGcpVpcLog(
     ipv6Share: share(options.ipv6Share, 0),
     reporterMix: share(options.reporterMix, 0.5),
     startMs: options.startMs ?? DEFAULT_START_MS,
+    subnetAddresses: options.subnetAddresses === true,
   };
   const malformedShare = share(options.malformedShare, 0);
   const otherShare = share(options.otherLogShare, 0);

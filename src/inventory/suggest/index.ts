@@ -1,0 +1,2 @@
+export * from "./near-end.ts";
+export * from "./propose.ts";
