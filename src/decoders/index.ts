@@ -10,7 +10,7 @@ export type {
   FlowDecoderStats,
   Netflow5ExporterStats,
 } from "./flow-decoder.ts";
-export type { TemplateSnapshot, ExporterTemplateStats } from "./template/index.ts";
+export type { TemplateSnapshot, ExporterTemplateStats, LearntInterface } from "./template/index.ts";
 export type { SflowAgentStats } from "./sflow/index.ts";
 export type { DatagramContext, DecodeOutput } from "./output.ts";
 export { createIpfixStreamFramer } from "./ipfix/index.ts";

@@ -159,6 +159,11 @@ class FieldIndex {
       this.byKey.set(`${entry.field.enterprise}.${entry.field.id}`, entry);
     }
   }
+  /** A field of any length, variable included (strings: interfaceName, RFC 7011 §6.1.6). */
+  bytes(id: number): Placed | undefined {
+    const entry = this.byKey.get(`0.${id}`);
+    return entry === undefined || entry.length === 0 ? undefined : entry;
+  }
   /** The field with this IE whose fixed length is one of `lengths` (any 1–8 when omitted). */
   get(id: number, lengths?: readonly number[], enterprise = 0): Placed | undefined {
     const entry = this.byKey.get(`${enterprise}.${id}`);
@@ -469,10 +474,21 @@ function compileData(protocol: TemplateProtocol, fields: readonly TemplateField[
   };
 }
 
-function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
+/** RFC 3954 §6.1: v9 options scope field type 2 is "Interface" (its value an ifIndex). */
+const V9_SCOPE_INTERFACE = 2;
+
+function compileOptions(
+  protocol: TemplateProtocol,
+  fields: readonly TemplateField[],
+  scopeFieldCount: number,
+): CompiledLayout {
   const layout = place(fields);
   const index = new FieldIndex(layout.placed);
-  const body: string[] = [layout.traversal, "r.samplerId = -1; r.rate = 0; r.systemInitMs = -1;"];
+  const body: string[] = [
+    layout.traversal,
+    "r.samplerId = -1; r.rate = 0; r.systemInitMs = -1;",
+    "r.ifIndex = -1; r.nameAt = -1; r.nameBytes = 0; r.descriptionAt = -1; r.descriptionBytes = 0;",
+  ];
   const sampler = first(index.get(IE.samplerId), index.get(IE.selectorId));
   if (sampler !== U) body.push(`r.samplerId = ${uint(sampler)};`);
   const interval = index.get(IE.samplingInterval);
@@ -491,6 +507,7 @@ function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
   }
   const sysInit = index.get(IE.systemInitTimeMilliseconds, [8]);
   if (sysInit !== U) body.push(`r.systemInitMs = ${uint(sysInit)};`);
+  body.push(...interfaceTableCode(protocol, fields, scopeFieldCount, layout.placed, index));
   body.push("return p;");
   const source = `"use strict";\nreturn function decodeOptions(v, o, end, r) {\n${body.join("\n")}\n};`;
   const decodeOptions = generate([], source)() as OptionsDecoder;
@@ -500,6 +517,46 @@ function compileOptions(fields: readonly TemplateField[]): CompiledLayout {
     decodeOptions,
     fieldProblems: index.problems,
   };
+}
+
+/**
+ * The interface table option (Cisco "option interface-table", IOS XR and Juniper alike): an
+ * interface index with interfaceName (IE 82) and/or interfaceDescription (IE 83), strings of a
+ * fixed (NUL-padded) or variable length (RFC 7012 §4, RFC 7011 §6.1.6). The index is IE 10,
+ * else IE 14, in the scope (IPFIX, IOS XR sends both with the same value) or as a plain field
+ * (ASR 9000 v9: a System scope then INPUT_SNMP), else a v9 "Interface" scope. Only offsets are
+ * read here: the strings are decoded by the state when it learns them.
+ */
+function interfaceTableCode(
+  protocol: TemplateProtocol,
+  fields: readonly TemplateField[],
+  scopeFieldCount: number,
+  placed: readonly Placed[],
+  index: FieldIndex,
+): string[] {
+  const name = index.bytes(IE.interfaceName);
+  const description = index.bytes(IE.interfaceDescription);
+  if (name === U && description === U) return [];
+  const scope = new Set(fields.slice(0, scopeFieldCount));
+  const v9Scope =
+    protocol === "netflow9"
+      ? placed.find(
+          (entry) =>
+            scope.has(entry.field) &&
+            entry.field.id === V9_SCOPE_INTERFACE &&
+            entry.length >= 1 &&
+            entry.length <= 8,
+        )
+      : U;
+  const ifIndex = first(index.get(IE.ingressInterface), index.get(IE.egressInterface), v9Scope);
+  if (ifIndex === U) return [];
+  const length = (entry: Placed) => (entry.length === -1 ? entry.lengthVar : String(entry.length));
+  const body = [`r.ifIndex = ${uint(ifIndex)};`];
+  if (name !== U) body.push(`r.nameAt = ${name.at}; r.nameBytes = ${length(name)};`);
+  if (description !== U) {
+    body.push(`r.descriptionAt = ${description.at}; r.descriptionBytes = ${length(description)};`);
+  }
+  return body;
 }
 
 /** Compiled layouts shared by every exporter that sends the same template (bounded LRU). */
@@ -515,8 +572,9 @@ export function compileTemplate(
   protocol: TemplateProtocol,
   kind: TemplateKind,
   fields: readonly TemplateField[],
+  scopeFieldCount = 0,
 ): CompiledLayout {
-  let signature = `${protocol}/${kind}`;
+  let signature = `${protocol}/${kind}/${integer(scopeFieldCount)}`;
   for (const field of fields) {
     signature += `/${integer(field.enterprise)}.${integer(field.id)}:${integer(field.length)}`;
   }
@@ -526,7 +584,10 @@ export function compileTemplate(
     cache.set(signature, cached);
     return cached;
   }
-  const compiled = kind === "data" ? compileData(protocol, fields) : compileOptions(fields);
+  const compiled =
+    kind === "data"
+      ? compileData(protocol, fields)
+      : compileOptions(protocol, fields, scopeFieldCount);
   if (cache.size >= CACHE_ENTRIES) {
     const oldest = cache.keys().next();
     if (oldest.done !== true) cache.delete(oldest.value);

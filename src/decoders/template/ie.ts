@@ -45,6 +45,9 @@ export const IE = {
   flowDirection: 61,
   ipNextHopIPv6Address: 62,
   bgpNextHopIPv6Address: 63,
+  /** Interface table options (RFC 7012 / IANA): strings, NUL-padded by Cisco. */
+  interfaceName: 82,
+  interfaceDescription: 83,
   octetTotalCount: 85,
   packetTotalCount: 86,
   icmpTypeCodeIPv6: 139,

@@ -21,6 +21,8 @@ export {
 } from "./state.ts";
 export type {
   ExporterTemplateStats,
+  InterfaceSnapshot,
+  LearntInterface,
   MessageFacts,
   SamplingSnapshot,
   TemplateDecodeSummary,

@@ -39,6 +39,8 @@ export const TEMPLATE_ISSUE_CODES = [
   "concatenated-messages",
   /** IPFIX over TCP: a bad version or length; the stream cannot be resynchronised. */
   "bad-stream",
+  /** The exporter reached the limit of interfaces learnt from options data: one not learnt. */
+  "interface-limit",
   /** A persisted snapshot entry that failed validation (restore). */
   "bad-snapshot",
 ] as const;

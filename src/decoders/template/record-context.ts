@@ -33,4 +33,16 @@ export interface OptionsValues {
   rate: number;
   /** systemInitTimeMilliseconds (IE 160); -1 when absent. */
   systemInitMs: number;
+  /**
+   * The interface an interface-table record describes: ingressInterface (IE 10), else
+   * egressInterface (IE 14), as scope or plain field, or a v9 "Interface" scope (type 2,
+   * RFC 3954 §6.1); -1 when absent.
+   */
+  ifIndex: number;
+  /** interfaceName (IE 82): offset of its bytes in the view and their count; -1 when absent. */
+  nameAt: number;
+  nameBytes: number;
+  /** interfaceDescription (IE 83), as `nameAt`/`nameBytes`. */
+  descriptionAt: number;
+  descriptionBytes: number;
 }

@@ -23,6 +23,14 @@ export interface TemplateStateOptions {
   maxHoldAgeMs?: number;
   /** Configured fallback 1-in-N rate for an exporter that states none. */
   samplingRateFor?: (exporterAddr: string) => number | undefined;
+  /** Interfaces (ifIndex → name, description) learnt from options data per exporter. */
+  maxInterfacesPerExporter?: number;
+  /**
+   * Told when options data teaches an interface's name or description that differs from what
+   * was known (not on every refresh: exporters resend the whole table periodically). Called
+   * synchronously while the datagram decodes; must not throw.
+   */
+  onInterface?: (learnt: LearntInterface) => void;
 }
 
 export const defaultTemplateStateOptions = {
@@ -31,7 +39,13 @@ export const defaultTemplateStateOptions = {
   maxHeldSetsPerExporter: 64,
   maxHeldBytesPerExporter: 256 * 1024,
   maxHoldAgeMs: 30_000,
+  maxInterfacesPerExporter: 65_536,
 } as const;
+
+/** Longest interface name or description kept, in bytes (IOS allows 240, Junos about 900). */
+const MAX_INTERFACE_TEXT_BYTES = 1024;
+
+const utf8 = new TextDecoder("utf-8");
 
 /** Observation domains (sequence tracks, sampling tables) remembered per exporter. */
 const MAX_DOMAINS_PER_EXPORTER = 256;
@@ -65,6 +79,28 @@ export interface ExporterTemplateStats {
   sequenceGaps: number;
   /** Data sets held now. */
   held: number;
+  /** Interfaces whose name or description options data taught (all domains). */
+  interfaces: number;
+}
+
+/**
+ * An interface name and description from an exporter's interface table options data
+ * (IEs 10/14 with 82/83, RFC 7012). `name`/`description` are "" when the exporter sent none.
+ */
+export interface LearntInterface {
+  protocol: TemplateProtocol;
+  exporterAddr: string;
+  domain: number;
+  ifIndex: number;
+  name: string;
+  description: string;
+}
+
+export interface InterfaceSnapshot {
+  domain: number;
+  ifIndex: number;
+  name: string;
+  description: string;
 }
 
 export interface SamplingSnapshot {
@@ -82,6 +118,8 @@ export interface TemplateSnapshot {
     templates: TemplateDefinition[];
     sampling: SamplingSnapshot[];
     systemInit: { domain: number; systemInitMs: number }[];
+    /** Absent in snapshots written before interface names were learnt. */
+    interfaces?: InterfaceSnapshot[];
   }[];
 }
 
@@ -107,6 +145,8 @@ interface Exporter {
   /** domain → sampler id (-1 = domain-wide) → rate. */
   sampling: Map<number, Map<number, number>>;
   systemInit: Map<number, number>;
+  /** domain → ifIndex → names; `stats.interfaces` counts them all. */
+  interfaces: Map<number, Map<number, { name: string; description: string }>>;
   sequences: Map<number, SequenceTrack>;
   held: HeldSet[];
   heldBytes: number;
@@ -168,11 +208,21 @@ export function templateProblem(definition: TemplateDefinition): string | undefi
 export class TemplateState {
   private readonly limits: typeof defaultTemplateStateOptions;
   private readonly samplingRateFor: ((exporterAddr: string) => number | undefined) | undefined;
+  private readonly onInterface: ((learnt: LearntInterface) => void) | undefined;
   private readonly exporters = new Map<string, Exporter>();
   private current: Exporter | undefined;
   /** Reused for every record: see RecordContext. */
   readonly context: RecordContext;
-  private readonly optionsValues: OptionsValues = { samplerId: -1, rate: 0, systemInitMs: -1 };
+  private readonly optionsValues: OptionsValues = {
+    samplerId: -1,
+    rate: 0,
+    systemInitMs: -1,
+    ifIndex: -1,
+    nameAt: -1,
+    nameBytes: 0,
+    descriptionAt: -1,
+    descriptionBytes: 0,
+  };
   private configRate = 0;
 
   constructor(options: TemplateStateOptions = {}) {
@@ -185,8 +235,11 @@ export class TemplateState {
       maxHeldBytesPerExporter:
         options.maxHeldBytesPerExporter ?? defaultTemplateStateOptions.maxHeldBytesPerExporter,
       maxHoldAgeMs: options.maxHoldAgeMs ?? defaultTemplateStateOptions.maxHoldAgeMs,
+      maxInterfacesPerExporter:
+        options.maxInterfacesPerExporter ?? defaultTemplateStateOptions.maxInterfacesPerExporter,
     } as typeof defaultTemplateStateOptions;
     this.samplingRateFor = options.samplingRateFor;
+    this.onInterface = options.onInterface;
     this.context = {
       exportMs: 0,
       sysUptimeMs: 0,
@@ -387,6 +440,7 @@ export class TemplateState {
         offset = next;
         records++;
         this.learn(exporter, values);
+        if (values.ifIndex >= 0) this.learnFromRecord(exporter, values, view, out.issues);
       }
       summary.optionsRecords += records;
       exporter.stats.optionsRecords += records;
@@ -426,6 +480,84 @@ export class TemplateState {
         exporter.systemInit.clear();
       exporter.systemInit.set(domain, values.systemInitMs);
     }
+  }
+
+  /** Decodes the strings of an interface table record (rare: not the per-flow path). */
+  private learnFromRecord(
+    exporter: Exporter,
+    values: OptionsValues,
+    view: DataView,
+    issues: DecodeIssue[],
+  ): void {
+    this.learnInterface(
+      exporter,
+      this.context.domain,
+      values.ifIndex,
+      values.nameAt < 0 ? undefined : text(view, values.nameAt, values.nameBytes),
+      values.descriptionAt < 0
+        ? undefined
+        : text(view, values.descriptionAt, values.descriptionBytes),
+      issues,
+    );
+  }
+
+  /**
+   * Records an interface's names. A string the record lacks keeps the one known (an exporter
+   * may send names and descriptions in different options templates). A new ifIndex beyond the
+   * per-exporter limit is refused and reported (`interface-limit`): the interfaces learnt first
+   * stay, so a flood of invented indexes cannot push the real ones out.
+   */
+  private learnInterface(
+    exporter: Exporter,
+    domain: number,
+    ifIndex: number,
+    name: string | undefined,
+    description: string | undefined,
+    issues: DecodeIssue[],
+  ): void {
+    let table = exporter.interfaces.get(domain);
+    const known = table?.get(ifIndex);
+    if (known === undefined) {
+      if (exporter.stats.interfaces >= this.limits.maxInterfacesPerExporter) {
+        pushIssue(
+          issues,
+          "interface-limit",
+          `${exporter.stats.interfaces} interfaces known: ifIndex ${ifIndex} of domain ${domain} not learnt`,
+        );
+        return;
+      }
+      if (table === undefined) {
+        table = new Map();
+        exporter.interfaces.set(domain, table);
+      }
+      const entry = { name: name ?? "", description: description ?? "" };
+      table.set(ifIndex, entry);
+      exporter.stats.interfaces++;
+      this.announce(exporter, domain, ifIndex, entry);
+      return;
+    }
+    const nextName = name ?? known.name;
+    const nextDescription = description ?? known.description;
+    if (nextName === known.name && nextDescription === known.description) return;
+    known.name = nextName;
+    known.description = nextDescription;
+    this.announce(exporter, domain, ifIndex, known);
+  }
+
+  private announce(
+    exporter: Exporter,
+    domain: number,
+    ifIndex: number,
+    names: { name: string; description: string },
+  ): void {
+    this.onInterface?.({
+      protocol: exporter.protocol,
+      exporterAddr: exporter.exporterAddr,
+      domain,
+      ifIndex,
+      name: names.name,
+      description: names.description,
+    });
   }
 
   /** Sets the rate of records without a sampling IE: domain-wide options, configuration, 1. */
@@ -563,6 +695,7 @@ export class TemplateState {
       templates: new Map(),
       sampling: new Map(),
       systemInit: new Map(),
+      interfaces: new Map(),
       sequences: new Map(),
       held: [],
       heldBytes: 0,
@@ -576,6 +709,7 @@ export class TemplateState {
         templateMisses: 0,
         sequenceGaps: 0,
         held: 0,
+        interfaces: 0,
       },
     };
   }
@@ -596,7 +730,12 @@ export class TemplateState {
       // A refresh (exporters resend templates periodically): keep the compiled decoder.
       return true;
     }
-    const compiled = compileTemplate(exporter.protocol, definition.kind, definition.fields);
+    const compiled = compileTemplate(
+      exporter.protocol,
+      definition.kind,
+      definition.fields,
+      definition.scopeFieldCount,
+    );
     if (compiled.fieldProblems.length > 0) {
       pushIssue(
         issues,
@@ -644,6 +783,9 @@ export class TemplateState {
           domain,
           systemInitMs,
         })),
+        interfaces: [...exporter.interfaces].flatMap(([domain, table]) =>
+          [...table].map(([ifIndex, names]) => ({ domain, ifIndex, ...names })),
+        ),
       })),
     };
   }
@@ -733,6 +875,7 @@ export class TemplateState {
           continue;
         }
         this.learnInto(exporter, value.domain, {
+          ...this.optionsValues,
           samplerId: value.samplerId,
           rate: value.rate,
           systemInitMs: -1,
@@ -752,10 +895,37 @@ export class TemplateState {
           continue;
         }
         this.learnInto(exporter, value.domain, {
+          ...this.optionsValues,
           samplerId: -1,
           rate: 0,
           systemInitMs: value.systemInitMs,
         });
+      }
+      for (const entry of Array.isArray(candidate.interfaces)
+        ? (candidate.interfaces as unknown[])
+        : []) {
+        const value = entry as Partial<InterfaceSnapshot> | null;
+        if (
+          value === null ||
+          typeof value !== "object" ||
+          !isUint(value.domain, 0xffffffff) ||
+          !isUint(value.ifIndex, Number.MAX_SAFE_INTEGER) ||
+          typeof value.name !== "string" ||
+          typeof value.description !== "string" ||
+          value.name.length > MAX_INTERFACE_TEXT_BYTES ||
+          value.description.length > MAX_INTERFACE_TEXT_BYTES
+        ) {
+          pushIssue(issues, "bad-snapshot", `${candidate.exporterAddr}: bad interface entry`);
+          continue;
+        }
+        this.learnInterface(
+          exporter,
+          value.domain,
+          value.ifIndex,
+          value.name,
+          value.description,
+          issues,
+        );
       }
     }
     return { templates, issues };
@@ -766,6 +936,31 @@ export class TemplateState {
     this.context.domain = domain;
     this.learn(exporter, values);
     this.context.domain = saved;
+  }
+
+  /**
+   * Every interface learnt from options data, of one exporter address (both protocols) or of
+   * all: what a consumer replays into a fresh inventory (the `onInterface` events tell only
+   * changes). Allocates: call it on reload or restore, not per datagram.
+   */
+  interfaces(exporterAddr?: string): LearntInterface[] {
+    const learnt: LearntInterface[] = [];
+    for (const exporter of this.exporters.values()) {
+      if (exporterAddr !== undefined && exporter.exporterAddr !== exporterAddr) continue;
+      for (const [domain, table] of exporter.interfaces) {
+        for (const [ifIndex, names] of table) {
+          learnt.push({
+            protocol: exporter.protocol,
+            exporterAddr: exporter.exporterAddr,
+            domain,
+            ifIndex,
+            name: names.name,
+            description: names.description,
+          });
+        }
+      }
+    }
+    return learnt;
   }
 
   /** Counters per (exporter, protocol). */
@@ -782,6 +977,22 @@ export class TemplateState {
     for (const exporter of this.exporters.values()) this.expire(exporter, nowMs, issues);
     return issues;
   }
+}
+
+/**
+ * An IPFIX/v9 string (RFC 7011 §6.1.6: UTF-8; invalid sequences become U+FFFD). It ends at
+ * the first NUL: Cisco sends names in fixed 64-byte fields padded with NULs, and what follows
+ * a C string's terminator is padding, never text. At most MAX_INTERFACE_TEXT_BYTES are kept.
+ */
+function text(view: DataView, at: number, bytes: number): string {
+  let length = Math.min(bytes, MAX_INTERFACE_TEXT_BYTES);
+  for (let index = 0; index < length; index++) {
+    if (view.getUint8(at + index) === 0) {
+      length = index;
+      break;
+    }
+  }
+  return utf8.decode(new Uint8Array(view.buffer, view.byteOffset + at, length));
 }
 
 export function createTemplateState(options?: TemplateStateOptions): TemplateState {
