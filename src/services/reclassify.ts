@@ -31,7 +31,7 @@ export interface ReclassifyOptions {
 
 /** What the ClickHouse backend says to `reclassify` (see docs/36-reclassify-and-suggest.md). */
 export const CLICKHOUSE_REWRITE_REFUSAL =
-  "reclassifying stored flows is not available on ClickHouse: the supported server (18.16) can rewrite rows only with ALTER TABLE … UPDATE mutations, which rewrite whole parts asynchronously and cannot set values computed per flow by Tollgate's classifier; new flows use the changed inventory at once (hot reload), and stored ones keep their classification";
+  "reclassifying stored flows is not implemented for ClickHouse: ClickHouse 18.16 accepts ALTER TABLE … UPDATE, an asynchronous mutation that cannot address single rows and so cannot carry what the classifier decides per flow, and ALTER TABLE … REPLACE PARTITION … FROM, which would mean rewriting whole days through a staging table, losing flows inserted meanwhile and skipping the rollup tables; new flows use the changed inventory at once (hot reload); to reclassify stored ones, import the logs again into a new database, or use the DuckDB backend";
 
 /**
  * `tollgate reclassify`: the stored flows of a range (all by default) classified again against
