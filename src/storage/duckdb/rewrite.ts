@@ -14,17 +14,9 @@ import {
   LOCALITIES,
   type CloudContext,
 } from "../../core/index.ts";
-import type {
-  ReadChunk,
-  RewriteCounts,
-  StoredChunk,
-} from "../chunked-rewrite.ts";
+import type { ReadChunk, RewriteCounts, StoredChunk } from "../chunked-rewrite.ts";
 import type { FlowScanQuery } from "../store.ts";
-import {
-  EXPORTER_CLOUD_COLUMNS,
-  EXPORTERS_TABLE,
-  FLOWS_TABLE,
-} from "./schema.ts";
+import { EXPORTER_CLOUD_COLUMNS, EXPORTERS_TABLE, FLOWS_TABLE } from "./schema.ts";
 
 /**
  * Reading stored flows back into FlowBatch columns and writing reclassified pipeline columns
@@ -117,13 +109,7 @@ export async function planChunks(
 type Target =
   | {
       kind: "f64";
-      field:
-        | "startMs"
-        | "endMs"
-        | "sampledBytes"
-        | "sampledPackets"
-        | "bytes"
-        | "packets";
+      field: "startMs" | "endMs" | "sampledBytes" | "sampledPackets" | "bytes" | "packets";
     }
   | { kind: "rowid" }
   | {
@@ -155,14 +141,8 @@ const READ_COLUMNS: readonly (readonly [sql: string, target: Target])[] = [
   ["f.sampling_rate", { kind: "u32", field: "samplingRate" }],
   ["f.bytes::DOUBLE", { kind: "f64", field: "bytes" }],
   ["f.packets::DOUBLE", { kind: "f64", field: "packets" }],
-  [
-    "coalesce(f.src_country, 0)::USMALLINT",
-    { kind: "u16", field: "srcCountry" },
-  ],
-  [
-    "coalesce(f.dst_country, 0)::USMALLINT",
-    { kind: "u16", field: "dstCountry" },
-  ],
+  ["coalesce(f.src_country, 0)::USMALLINT", { kind: "u16", field: "srcCountry" }],
+  ["coalesce(f.dst_country, 0)::USMALLINT", { kind: "u16", field: "dstCountry" }],
   ["f.exporter_id", { kind: "exporter-id" }],
 ];
 
@@ -194,10 +174,7 @@ async function cloudContextsOf(
     const provider = String(values[0] ?? "");
     if (!(CLOUD_PROVIDERS as readonly string[]).includes(provider)) continue;
     const context = Object.fromEntries(
-      EXPORTER_CLOUD_COLUMNS.map(([, field], index) => [
-        field,
-        String(values[index] ?? ""),
-      ]),
+      EXPORTER_CLOUD_COLUMNS.map(([, field], index) => [field, String(values[index] ?? "")]),
     ) as unknown as CloudContext;
     known.set(Number(id), Object.freeze(context));
   }
@@ -278,12 +255,7 @@ export async function readChunk(
         case "half": {
           // A 64-bit half is two little-endian words: words 2–3 of the batch's form for the
           // high half, 0–1 for the low (core/address-words.ts).
-          const words = view(
-            bytes,
-            (b, o, n) => new Uint32Array(b, o, n),
-            4,
-            rows * 2,
-          );
+          const words = view(bytes, (b, o, n) => new Uint32Array(b, o, n), 4, rows * 2);
           const column = batch[target.field];
           const offset = target.high ? 2 : 0;
           for (let row = 0; row < rows; row++) {
@@ -297,11 +269,7 @@ export async function readChunk(
     at += rows;
     batch.length = at;
   }
-  await cloudContextsOf(
-    connection,
-    contexts,
-    new Set(exporterIds.subarray(0, at)),
-  );
+  await cloudContextsOf(connection, contexts, new Set(exporterIds.subarray(0, at)));
   for (let row = 0; row < at; row++) {
     const context = contexts.get(exporterIds[row] ?? 0);
     if (context !== undefined) batch.cloud[row] = batch.internCloud(context);
@@ -335,9 +303,7 @@ function copyAddressLow(
 }
 
 /** For each enum column of the stage table, the stored index of each core vocabulary index. */
-function stageEnumTables(
-  types: readonly DuckDBType[],
-): Map<number, Uint8Array> {
+function stageEnumTables(types: readonly DuckDBType[]): Map<number, Uint8Array> {
   const vocabularies: Readonly<Record<string, readonly string[]>> = {
     direction: DIRECTIONS,
     direction_source: DIRECTION_SOURCES,
@@ -347,13 +313,11 @@ function stageEnumTables(
   REWRITTEN.forEach((name, index) => {
     const vocabulary = vocabularies[name];
     if (vocabulary === undefined) return;
-    const stored =
-      (types[index + 1 + GUARDS] as DuckDBEnumType | undefined)?.values ?? [];
+    const stored = (types[index + 1 + GUARDS] as DuckDBEnumType | undefined)?.values ?? [];
     const table = new Uint8Array(256);
     vocabulary.forEach((value, coreIndex) => {
       const storedIndex = stored.indexOf(value);
-      if (storedIndex < 0)
-        throw new Error(`column ${name} has no member "${value}"`);
+      if (storedIndex < 0) throw new Error(`column ${name} has no member "${value}"`);
       table[coreIndex] = storedIndex;
     });
     tables.set(index + 1 + GUARDS, table);
@@ -367,18 +331,11 @@ const bytes8 = new Uint8Array(CHUNK_ROWS);
 const ids32 = new Uint32Array(CHUNK_ROWS);
 const TWO_POW_32 = 4294967296;
 
-function copy64(
-  vector: duckdb.Vector,
-  source: Float64Array,
-  from: number,
-  rows: number,
-): void {
+function copy64(vector: duckdb.Vector, source: Float64Array, from: number, rows: number): void {
   for (let row = 0; row < rows; row++) {
     const value = source[from + row] ?? 0;
     if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) {
-      throw new Error(
-        `row ${from + row}: ${value} is not a whole non-negative number`,
-      );
+      throw new Error(`row ${from + row}: ${value} is not a whole non-negative number`);
     }
     const high = Math.floor(value / TWO_POW_32);
     words64[row * 2] = value - high * TWO_POW_32;
@@ -427,8 +384,7 @@ export async function rewriteChunk(
     for (let from = 0; from < batch.length; from += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, batch.length - from);
       const chunk = DuckDBDataChunk.create(types, rows);
-      const vector = (index: number) =>
-        duckdb.data_chunk_get_vector(chunk.chunk, index);
+      const vector = (index: number) => duckdb.data_chunk_get_vector(chunk.chunk, index);
       copy64(vector(0), rowIds, from, rows);
       copy64(vector(1), batch.endMs, from, rows);
       copyAddressLow(vector(2), batch.srcAddr, from, rows);
@@ -438,34 +394,19 @@ export async function rewriteChunk(
       const enums = [batch.direction, batch.directionSource, batch.locality];
       enums.forEach((source, offset) => {
         const table = enumTables.get(GUARDS + 3 + offset) as Uint8Array;
-        for (let row = 0; row < rows; row++)
-          bytes8[row] = table[source[from + row] ?? 0] ?? 0;
-        duckdb.copy_data_to_vector(
-          vector(GUARDS + 3 + offset),
-          0,
-          bytes8.buffer,
-          0,
-          rows,
-        );
+        for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
+        duckdb.copy_data_to_vector(vector(GUARDS + 3 + offset), 0, bytes8.buffer, 0, rows);
       });
       [batch.srcNetwork, batch.dstNetwork].forEach((source, offset) => {
         for (let row = 0; row < rows; row++) {
           const index = source[from + row] ?? 0;
           const id = index === 0 ? 0 : networkIds[index - 1];
           if (id === undefined) {
-            throw new Error(
-              `network index ${index} is not in the network list`,
-            );
+            throw new Error(`network index ${index} is not in the network list`);
           }
           ids32[row] = id;
         }
-        duckdb.copy_data_to_vector(
-          vector(GUARDS + 6 + offset),
-          0,
-          ids32.buffer,
-          0,
-          rows * 4,
-        );
+        duckdb.copy_data_to_vector(vector(GUARDS + 6 + offset), 0, ids32.buffer, 0, rows * 4);
       });
       copyTyped(vector(GUARDS + 8), batch.srcCountry, from, rows);
       copyTyped(vector(GUARDS + 9), batch.dstCountry, from, rows);
@@ -490,9 +431,7 @@ export async function rewriteChunk(
        count(*) FILTER (WHERE f.src_network_id <> s.src_network_id OR f.dst_network_id <> s.dst_network_id)::DOUBLE
      FROM ${FLOWS_TABLE} f JOIN temp.main.${STAGE_TABLE} s ON ${sameRow("f")}`,
   );
-  const [rows, direction, locality, network] = (counted.getRows()[0] ?? []).map(
-    Number,
-  );
+  const [rows, direction, locality, network] = (counted.getRows()[0] ?? []).map(Number);
   if ((rows ?? 0) !== batch.length) {
     throw new Error(
       `${batch.length - (rows ?? 0)} of the ${batch.length} flows read moved before they could be rewritten (retention deleted older flows meanwhile): nothing of this chunk was changed; run the same reclassify again`,
