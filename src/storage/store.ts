@@ -6,6 +6,7 @@ import type {
   Tags,
 } from "../core/index.ts";
 import type { FilterExpression } from "../query/filter/index.ts";
+import type { QuerySource } from "./tiers.ts";
 
 /**
  * The storage port: what the pipeline, the API and the CLI need from a flow store. Adapters
@@ -114,6 +115,8 @@ export interface SummaryResult {
   range: TimeRange | null;
   directions: Record<Direction, Totals>;
   total: Totals;
+  /** Which table answered (raw flows or a rollup tier); absent from stores without tiers. */
+  source?: QuerySource;
 }
 
 export interface TopQuery {
@@ -137,6 +140,7 @@ export interface TopResult {
   /** Everything outside the top `limit` rows, folded. */
   other: Totals;
   total: Totals;
+  source?: QuerySource;
 }
 
 export interface TimeseriesQuery {
@@ -159,6 +163,7 @@ export interface TimeseriesResult {
   metric: Metric;
   /** Every bucket of the range in order, zero-filled. */
   points: TimeseriesPoint[];
+  source?: QuerySource;
 }
 
 /**

@@ -44,6 +44,9 @@ export const REWRITE_CHUNK_ROWS = 131_072;
  */
 const STAGE_TABLE = "reclassify_stage";
 
+/** SQL selecting the `flows` rows of the chunk being rewritten (for rollups.ts). */
+export const STAGED_ROWS_SQL = `rowid IN (SELECT rid FROM temp.main.${STAGE_TABLE})`;
+
 /** Columns the rewrite sets, in the stage table's order after `rid`. */
 const REWRITTEN = [
   "bytes",
@@ -369,6 +372,7 @@ export async function rewriteChunk(
   connection: DuckDBConnection,
   read: ReadChunk,
   networkIds: Uint32Array,
+  aroundUpdate: (update: () => Promise<void>) => Promise<void> = (update) => update(),
 ): Promise<RewriteCounts> {
   const { batch, rowIds } = read;
   // The stage table takes the stored column types (ENUM members in their stored order).
@@ -437,10 +441,12 @@ export async function rewriteChunk(
       `${batch.length - (rows ?? 0)} of the ${batch.length} flows read moved before they could be rewritten (retention deleted older flows meanwhile): nothing of this chunk was changed; run the same reclassify again`,
     );
   }
-  await connection.run(
-    `UPDATE ${FLOWS_TABLE} SET ${REWRITTEN.map((name) => `${name} = s.${name}`).join(", ")}
-     FROM temp.main.${STAGE_TABLE} s WHERE ${sameRow(FLOWS_TABLE)}`,
-  );
+  await aroundUpdate(async () => {
+    await connection.run(
+      `UPDATE ${FLOWS_TABLE} SET ${REWRITTEN.map((name) => `${name} = s.${name}`).join(", ")}
+       FROM temp.main.${STAGE_TABLE} s WHERE ${sameRow(FLOWS_TABLE)}`,
+    );
+  });
   await connection.run(`DROP TABLE temp.main.${STAGE_TABLE}`);
   return {
     rows: rows ?? 0,

@@ -1,4 +1,5 @@
 import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../core/index.ts";
+import { rollupMigrationStatements } from "./rollup-schema.ts";
 
 /**
  * The DuckDB schema of the flow store: one `flows` table holding every FlowRecord field, and a
@@ -27,7 +28,7 @@ import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../c
 export const FLOWS_TABLE = "flows";
 
 /** Bumped by each migration; a file written by a newer version is refused. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -375,6 +376,11 @@ export const MIGRATIONS: readonly Migration[] = [
         (name) => `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN ${name} VARCHAR DEFAULT ''`,
       ),
     ],
+  },
+  {
+    version: 5,
+    description: "rollups: flows_1m, flows_1h, flows_1d filled from the stored flows",
+    statements: rollupMigrationStatements(FLOWS_TABLE),
   },
 ];
 

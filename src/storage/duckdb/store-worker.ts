@@ -64,6 +64,12 @@ async function handle(request: StoreRequest): Promise<unknown> {
       return store.importCheckpoints();
     case "dataRange":
       return store.dataRange();
+    case "storageStats":
+      return store.storageStats(request.retention);
+    case "enforceRetention":
+      return store.enforceRetention(request.retention, request.nowMs);
+    case "compactRollups":
+      return store.compactRollups();
     case "planChunks":
       return store.planChunks(request.query);
     case "readChunk": {

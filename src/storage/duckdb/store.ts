@@ -32,13 +32,36 @@ import {
   type RewriteCounts,
 } from "../chunked-rewrite.ts";
 import type { RewritableFlowStore } from "../store.ts";
+import type {
+  RetentionPolicy,
+  RollupSettings,
+  RollupTier,
+  TieredFlowStore,
+} from "../tiers.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
 import { readCheckpoints, writeCheckpoints } from "./imports.ts";
 import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
 import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
-import { queryDataRange, querySummary, queryTimeseries, queryTop } from "./queries.ts";
-import { planChunks, readChunk, rewriteChunk, type CloudContexts } from "./rewrite.ts";
+import { queryDataRange } from "./queries.ts";
+import { plannedSummary, plannedTimeseries, plannedTop } from "./planner.ts";
+import { deleteExpired } from "./retention.ts";
+import {
+  compactTier,
+  readRollupState,
+  rollupAppended,
+  rollupRewrite,
+  syncRollupDimensions,
+  type RollupState,
+} from "./rollups.ts";
+import { queryStorageStats } from "./storage-stats.ts";
+import {
+  planChunks,
+  readChunk,
+  rewriteChunk,
+  STAGED_ROWS_SQL,
+  type CloudContexts,
+} from "./rewrite.ts";
 import {
   ENUM_COLUMNS,
   enumColumnsToWiden,
@@ -60,6 +83,8 @@ export interface DuckDbStoreConfig {
   threads?: number;
   /** DuckDB's `memory_limit`, e.g. `"1GB"`; DuckDB's default is 80% of RAM. */
   memoryLimit?: string;
+  /** Rollup tiers kept in the append transaction (default: on, every dimension; tiers.ts). */
+  rollups?: RollupSettings;
 }
 
 export const defaultDuckDbStoreConfig: Omit<DuckDbStoreConfig, "path"> = { readOnly: false };
@@ -68,7 +93,8 @@ export interface DuckDbStoreDeps {
   logger?: Logger;
 }
 
-export interface DuckDbStore extends FlowStore, RewritableFlowStore, ChunkedFlowAccess {
+export interface DuckDbStore
+  extends FlowStore, RewritableFlowStore, ChunkedFlowAccess, TieredFlowStore {
   readonly path: string;
   /** Number of stored flows. */
   countFlows(): Promise<number>;
@@ -101,6 +127,9 @@ export function createDuckDbStore(
   let networks: NetworkRegistry | undefined;
   let exporters: ExporterRegistry | undefined;
   let writeChain: Promise<void> = Promise.resolve();
+  // What each rollup tier's rows hold (rollup_state), read at start; the planner's input.
+  let rollupState: ReadonlyMap<RollupTier, RollupState> = new Map();
+  const keptDimensions = () => rollupState.get("1m")?.dimensions;
   // Set when stop() begins: new appends and queries are refused, ones already queued finish.
   let closing = false;
   const inFlightQueries = new Set<Promise<unknown>>();
@@ -193,6 +222,9 @@ export function createDuckDbStore(
         );
         logger.info("flow store migrated", { path: filePath, version: migration.version });
       }
+      if (config.rollups !== undefined) {
+        await syncRollupDimensions(connection, FLOWS_TABLE, config.rollups, logger);
+      }
       await connection.run("COMMIT");
     } catch (cause) {
       await connection.run("ROLLBACK").catch(() => undefined);
@@ -230,6 +262,7 @@ export function createDuckDbStore(
       opened = await open();
       connection = await opened.connect();
       await migrate(connection);
+      rollupState = await readRollupState(connection);
       if (!config.readOnly) {
         const appender = await connection.createAppender(FLOWS_TABLE);
         columnTypes = appenderColumnTypes(appender);
@@ -292,6 +325,8 @@ export function createDuckDbStore(
           throw error;
         }
         appender.closeSync();
+        const kept = keptDimensions();
+        if (kept !== undefined) await rollupAppended(connection, FLOWS_TABLE, kept);
       }
       await writeCheckpoints(connection, batch.checkpoints);
       await connection.run("COMMIT");
@@ -399,6 +434,34 @@ export function createDuckDbStore(
 
   const cloudContexts: CloudContexts = new Map();
 
+  /** Runs `task` on the write connection, after the appends and rewrites queued before it. */
+  function onWriter<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (closing) {
+      return Promise.reject(new AppError("ERR_STORE_WRITE", `flow store ${filePath} is closing`));
+    }
+    const result = writeChain.then(async () => {
+      const connection = writer;
+      if (instance === undefined || connection === undefined || config.readOnly) {
+        throw new AppError("ERR_STORE_WRITE", `flow store ${filePath} is not open for writing`);
+      }
+      try {
+        return await task(connection);
+      } catch (cause) {
+        if (isAppError(cause)) throw cause;
+        throw new AppError(
+          "ERR_STORE_WRITE",
+          `storage maintenance on ${filePath} failed: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    });
+    writeChain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   async function rewrite(read: ReadChunk, refs: readonly NetworkRef[]): Promise<RewriteCounts> {
     const connection = writer;
     if (instance === undefined || connection === undefined || config.readOnly) {
@@ -407,7 +470,10 @@ export function createDuckDbStore(
     await connection.run("BEGIN TRANSACTION");
     try {
       const networkIds = await (networks as NetworkRegistry).ids(refs);
-      const counts = await rewriteChunk(connection, read, networkIds);
+      // The rollups follow the rewritten rows (rollups.ts): old contribution out, new one in.
+      const counts = await rewriteChunk(connection, read, networkIds, (update) =>
+        rollupRewrite(connection, FLOWS_TABLE, STAGED_ROWS_SQL, keptDimensions(), update),
+      );
       await connection.run("COMMIT");
       networks?.commit();
       return counts;
@@ -456,11 +522,30 @@ export function createDuckDbStore(
         return Number(reader.getRows()[0]?.[0] ?? 0);
       }),
     summary: (query: SummaryQuery): Promise<SummaryResult> =>
-      withQueryConnection((connection) => querySummary(connection, query)),
+      withQueryConnection((connection) => plannedSummary(connection, query, rollupState)),
     top: (query: TopQuery): Promise<TopResult> =>
-      withQueryConnection((connection) => queryTop(connection, query)),
+      withQueryConnection((connection) => plannedTop(connection, query, rollupState)),
     timeseries: (query: TimeseriesQuery): Promise<TimeseriesResult> =>
-      withQueryConnection((connection) => queryTimeseries(connection, query)),
+      withQueryConnection((connection) => plannedTimeseries(connection, query, rollupState)),
+    storageStats: (retention: RetentionPolicy) =>
+      withQueryConnection((connection) => queryStorageStats(connection, filePath, retention)),
+    enforceRetention: (retention: RetentionPolicy, nowMs: number) =>
+      onWriter((connection) => deleteExpired(connection, retention, nowMs)),
+    compactRollups: () =>
+      onWriter(async (connection) => {
+        let removed = 0;
+        for (const tier of ["1m", "1h", "1d"] as const) {
+          await connection.run("BEGIN TRANSACTION");
+          try {
+            removed += await compactTier(connection, tier);
+            await connection.run("COMMIT");
+          } catch (error) {
+            await connection.run("ROLLBACK").catch(() => undefined);
+            throw error;
+          }
+        }
+        return removed;
+      }),
     dataRange: (): Promise<TimeRange | null> => withQueryConnection(queryDataRange),
     importCheckpoints: (): Promise<ImportCheckpoint[]> => withQueryConnection(readCheckpoints),
     countFlows: () =>

@@ -8,6 +8,7 @@ import type {
   TimeseriesQuery,
   TopQuery,
 } from "../store.ts";
+import type { RetentionPolicy } from "../tiers.ts";
 
 /** A store call sent to the store thread. */
 export type StoreRequest = { id: number } & (
@@ -18,8 +19,11 @@ export type StoreRequest = { id: number } & (
         | "countFlows"
         | "countInterfaceCounters"
         | "dataRange"
-        | "importCheckpoints";
+        | "importCheckpoints"
+        | "compactRollups";
     }
+  | { op: "storageStats"; retention: RetentionPolicy }
+  | { op: "enforceRetention"; retention: RetentionPolicy; nowMs: number }
   | { op: "append"; batch: FlowBatchColumns; listId: number; newNetworks: NetworkRef[] }
   | { op: "appendCounters"; counters: InterfaceCounters[] }
   | { op: "summary"; query: SummaryQuery }

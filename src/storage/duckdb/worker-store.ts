@@ -15,6 +15,7 @@ import type {
   TimeseriesResult,
   TopResult,
 } from "../store.ts";
+import type { RetentionReport, StorageStats } from "../tiers.ts";
 import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
 import {
@@ -203,5 +204,9 @@ export function createDuckDbWorkerStore(
     timeseries: (query) => call<TimeseriesResult>({ op: "timeseries", query }),
     dataRange: () => call<TimeRange | null>({ op: "dataRange" }),
     importCheckpoints: () => call<ImportCheckpoint[]>({ op: "importCheckpoints" }),
+    storageStats: (retention) => call<StorageStats>({ op: "storageStats", retention }),
+    enforceRetention: (retention, nowMs) =>
+      call<RetentionReport>({ op: "enforceRetention", retention, nowMs }),
+    compactRollups: () => call<number>({ op: "compactRollups" }),
   };
 }
