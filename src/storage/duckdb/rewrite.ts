@@ -62,10 +62,7 @@ const REWRITTEN = [
   "dst_as",
 ] as const;
 
-function rangeSql(query: FlowScanQuery): {
-  where: string;
-  params: Record<string, number>;
-} {
+function rangeSql(query: FlowScanQuery): { where: string; params: Record<string, number> } {
   const clauses: string[] = [];
   const params: Record<string, number> = {};
   if (query.range.fromMs !== undefined) {
@@ -81,10 +78,7 @@ function rangeSql(query: FlowScanQuery): {
       `f.exporter_id IN (SELECT id FROM ${EXPORTERS_TABLE} WHERE coalesce(cloud_provider, '') <> '')`,
     );
   }
-  return {
-    where: clauses.length === 0 ? "true" : clauses.join(" AND "),
-    params,
-  };
+  return { where: clauses.length === 0 ? "true" : clauses.join(" AND "), params };
 }
 
 export async function planChunks(
@@ -100,10 +94,7 @@ export async function planChunks(
   if (typeof first !== "number" || typeof last !== "number") return [];
   const chunks: StoredChunk[] = [];
   for (let from = first; from <= last; from += REWRITE_CHUNK_ROWS) {
-    chunks.push({
-      fromRowId: from,
-      toRowId: Math.min(from + REWRITE_CHUNK_ROWS, last + 1),
-    });
+    chunks.push({ fromRowId: from, toRowId: Math.min(from + REWRITE_CHUNK_ROWS, last + 1) });
   }
   return chunks;
 }
@@ -115,10 +106,7 @@ type Target =
       field: "startMs" | "endMs" | "sampledBytes" | "sampledPackets" | "bytes" | "packets";
     }
   | { kind: "rowid" }
-  | {
-      kind: "u32";
-      field: "inIf" | "outIf" | "srcAs" | "dstAs" | "samplingRate";
-    }
+  | { kind: "u32"; field: "inIf" | "outIf" | "srcAs" | "dstAs" | "samplingRate" }
   | { kind: "u16"; field: "srcCountry" | "dstCountry" }
   | { kind: "u8"; field: "flowDirection" }
   | { kind: "half"; field: "exporter" | "srcAddr" | "dstAddr"; high: boolean }
