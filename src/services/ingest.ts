@@ -10,6 +10,7 @@ import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { createSpoolingStore } from "../storage/spool/index.ts";
+import { teachInterfaces } from "./interface-names.ts";
 import { createInventoryService, type InventoryService } from "./inventory.ts";
 
 /** The DuckDB file inside a data directory. */
@@ -80,12 +81,17 @@ export function createIngest(
         );
   // The inventory (declared networks and exporters now, registry and cloud ranges when loaded)
   // reaches the classifier as whole snapshots, on load and on every hot reload.
-  const holder: { classifier?: Classifier } = {};
+  const holder: { classifier?: Classifier; decoder?: FlowDecoder } = {};
   const inventory = createInventoryService(config, {
     dataDir,
     logger: deps.storeLogger,
     watch: deps.watchInventory === true,
-    onChange: (next) => holder.classifier?.setInventory(next),
+    onChange: (next) => {
+      // A reload builds fresh exporter tables: give them the interface names learnt so far.
+      if (holder.decoder !== undefined)
+        teachInterfaces(next, holder.decoder.templates.interfaces());
+      holder.classifier?.setInventory(next);
+    },
   });
   const samplingRates = new Map<string, number>();
   for (const exporter of inventory.declarations().exporters) {
@@ -99,8 +105,15 @@ export function createIngest(
     if (canonical !== undefined) samplingRates.set(canonical, rate);
   }
   const decoder = createFlowDecoder({
-    templates: { samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr) },
+    templates: {
+      samplingRateFor: (exporterAddr) => samplingRates.get(exporterAddr),
+      // Options data naming an interface (and restored templates) reach the live inventory.
+      onInterface: (learnt) => {
+        teachInterfaces(inventory.current(), [learnt]);
+      },
+    },
   });
+  holder.decoder = decoder;
   const classifier = createClassifier(inventory.current());
   holder.classifier = classifier;
   const spool = config.storage.spool;
