@@ -113,6 +113,12 @@ export class FlowBatch {
   /** ISO 3166-1 alpha-2 country of each end as two ASCII bytes (`(c0 << 8) | c1`), 0 unknown. */
   srcCountry!: Uint16Array;
   dstCountry!: Uint16Array;
+  /**
+   * The boundary interface the flow crossed at the edge (ingress: its input, egress and
+   * transit: the external one), as a 1-based index into the classifier's network list (an
+   * entry of kind "boundary"); 0 when direction did not come from interfaces.
+   */
+  boundary!: Uint32Array;
 
   constructor(capacity = 1024) {
     this.capacity = Math.max(1, capacity);
@@ -178,6 +184,7 @@ export class FlowBatch {
     this.dstNetwork = grow(this.dstNetwork, u32);
     this.srcCountry = grow(this.srcCountry, u16);
     this.dstCountry = grow(this.dstCountry, u16);
+    this.boundary = grow(this.boundary, u32);
     if (this.extra === undefined) this.extra = [];
     /* eslint-enable @typescript-eslint/no-unnecessary-condition */
     this.capacity = capacity;
@@ -542,6 +549,7 @@ export const SCALAR_COLUMNS = [
   "dstNetwork",
   "srcCountry",
   "dstCountry",
+  "boundary",
 ] as const satisfies readonly (keyof FlowBatch)[];
 
 /** Every four-words-per-row address column. */

@@ -82,6 +82,11 @@ export const FIXED_DIMENSIONS = [
   "dst.egress",
   "src.service",
   "dst.service",
+  // The boundary interface a flow crossed (direction from interfaces): its connectivity
+  // (transit, peering, ix…), who is on the other side, and the interface itself.
+  "connectivity",
+  "boundary.provider",
+  "boundary.interface",
 ] as const;
 export type FixedDimension = (typeof FIXED_DIMENSIONS)[number];
 export type TagDimension = `src.tag.${string}` | `dst.tag.${string}`;
@@ -174,7 +179,13 @@ export interface TimeseriesResult {
 export interface NetworkRef {
   name: string;
   tags: Tags;
-  kind?: "inventory" | "cloud";
+  /**
+   * inventory: a declared network; cloud: a provider's published range; boundary: an
+   * exporter's boundary interface (`exporter:interface`, its provider in `attributes.provider`,
+   * its connectivity in `connectivity`).
+   */
+  kind?: "inventory" | "cloud" | "boundary";
+  connectivity?: string;
   /** site, provider, account, region, zone, vpc, subnet, egress ("" or absent when unknown). */
   attributes?: Readonly<Record<string, string>>;
   service?: string;

@@ -349,6 +349,23 @@ describe("the inventory end to end", () => {
     // NetFlow's directions came from the interfaces, the logs' from the networks.
     expect(await top("direction.source", server)).toEqual({ interface: total });
     expect(await top("direction.source", local)).toEqual({ networks: total });
+    // The edge each flow crossed: the transit uplink, except internal flows, which crossed none.
+    const internalBytes = SCENARIOS.filter((scenario) => scenario.direction === "internal").reduce(
+      (sum, scenario) => sum + scenario.bytes,
+      0,
+    );
+    expect(await top("connectivity", server)).toEqual({
+      transit: total - internalBytes,
+      "": internalBytes,
+    });
+    expect(await top("boundary.provider", server)).toEqual({
+      "Example Transit": total - internalBytes,
+      "": internalBytes,
+    });
+    expect(await top("boundary.interface", server)).toEqual({
+      "edge1:1": total - internalBytes,
+      "": internalBytes,
+    });
     // The registry filled the AS the exporter did not give.
     expect(await top("src.as", server)).toMatchObject({ "64500": 9_000 });
   });

@@ -25,7 +25,9 @@ import {
   EMPTY_TAGS,
   buildExporterTable,
   decideLocality,
+  type BoundaryInterface,
   type CloudRangeLike,
+  type ExporterInventory,
   type ExporterTable,
   type Inventory,
   type NetworkMatch,
@@ -129,6 +131,23 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     return index;
   };
 
+  const boundaryIndex = (exporterEntry: ExporterInventory, edge: BoundaryInterface): number => {
+    let index = indexOfMatch.get(edge);
+    if (index === undefined) {
+      const name = `${exporterEntry.name === "" ? exporterEntry.address : exporterEntry.name}:${edge.name === "" ? String(edge.ifIndex) : edge.name}`;
+      const ref: NetworkRef = {
+        name,
+        tags: EMPTY_TAGS,
+        kind: "boundary",
+        attributes: { ...EMPTY_ATTRIBUTES, provider: edge.provider, site: exporterEntry.site },
+        connectivity: edge.connectivity,
+      };
+      index = intern(ref, JSON.stringify(["boundary", name, edge.provider, edge.connectivity]));
+      indexOfMatch.set(edge, index);
+    }
+    return index;
+  };
+
   const placeOf = (batch: FlowBatch, row: number, near: NetworkMatch | undefined): Place => {
     if (near !== undefined && near.attributes.provider !== "") return near.attributes;
     // A cloud flow log says where its interface is: the near end, when the inventory does not.
@@ -212,16 +231,24 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       const dstMatch = dstV4 ? table.lookupIpv4(d0) : table.lookupIpv6(d3, d2, d1, d0);
 
       let direction = -1;
+      let crossed = 0;
       if (hasExporters) {
         const exporterEntry = exporters.getByWords(exporter, base);
         if (exporterEntry?.hasBoundaries === true) {
-          const fromInterfaces = directionFromInterfaces(
-            exporterEntry.interfaceAt(inIf[row] ?? 0),
-            exporterEntry.interfaceAt(outIf[row] ?? 0),
-          );
-          if (fromInterfaces !== undefined) direction = DIRECTION_INDEX.get(fromInterfaces) ?? 0;
+          const input = exporterEntry.interfaceAt(inIf[row] ?? 0);
+          const output = exporterEntry.interfaceAt(outIf[row] ?? 0);
+          const fromInterfaces = directionFromInterfaces(input, output);
+          if (fromInterfaces !== undefined) {
+            direction = DIRECTION_INDEX.get(fromInterfaces) ?? 0;
+            // The edge the flow crossed: where it came in, unless it went out to the outside.
+            const edge = fromInterfaces === "egress" ? output : input;
+            if (edge !== undefined && fromInterfaces !== "internal") {
+              crossed = boundaryIndex(exporterEntry, edge);
+            }
+          }
         }
       }
+      batch.boundary[row] = crossed;
       if (direction === -1) {
         direction =
           srcMatch !== undefined

@@ -133,6 +133,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   dimension("dst.service", TEXT),
   dimension("connectivity", TEXT),
   dimension("boundary.provider", TEXT),
+  dimension("boundary.interface", TEXT),
   // Per-flow measures.
   measure("bytes", { kind: "volume", unit: "bytes" }),
   measure("packets", { kind: "volume", unit: "packets" }),

@@ -29,7 +29,7 @@ import type { Tables } from "./schema.ts";
  */
 
 /** Which table a field's values live in. */
-type Scope = "flows" | "src" | "dst" | "exporter";
+type Scope = "flows" | "src" | "dst" | "exporter" | "boundary";
 
 const isIpv4 = "(src_addr_hi = 0 AND bitShiftRight(src_addr_lo, 32) = 65535)";
 
@@ -84,6 +84,13 @@ const EXPORTER_FIELDS: Readonly<Record<string, FieldBinding>> = {
   ),
 };
 
+/** Fields of the boundary interface's `networks` row (kind 'boundary'). */
+const BOUNDARY_FIELDS: Readonly<Record<string, ScalarBinding>> = {
+  connectivity: { kind: "scalar", sql: "connectivity" },
+  "boundary.provider": { kind: "scalar", sql: "provider" },
+  "boundary.interface": { kind: "scalar", sql: "name" },
+};
+
 function sideOf(field: string): { side: "src" | "dst"; rest: string } | undefined {
   for (const side of ["src", "dst"] as const) {
     if (field.startsWith(`${side}.`)) return { side, rest: field.slice(side.length + 1) };
@@ -98,6 +105,7 @@ function canonical(field: string): string {
 function scopeOf(field: string): Scope {
   const name = canonical(field);
   if (EXPORTER_FIELDS[name] !== undefined) return "exporter";
+  if (BOUNDARY_FIELDS[name] !== undefined) return "boundary";
   const side = sideOf(name);
   if (
     side !== undefined &&
@@ -120,6 +128,8 @@ function dialectOf(scope: Scope): FilterDialect {
       return { ...common, field: (name) => FLOW_FIELDS[canonical(name)], tag: () => undefined };
     case "exporter":
       return { ...common, field: (name) => EXPORTER_FIELDS[canonical(name)], tag: () => undefined };
+    case "boundary":
+      return { ...common, field: (name) => BOUNDARY_FIELDS[canonical(name)], tag: () => undefined };
     case "src":
     case "dst":
       return {
@@ -142,11 +152,12 @@ const DIALECTS: Readonly<Record<Scope, FilterDialect>> = {
   src: dialectOf("src"),
   dst: dialectOf("dst"),
   exporter: dialectOf("exporter"),
+  boundary: dialectOf("boundary"),
 };
 
 /** The `networks` rows plus one of defaults with id 0 ("no network"). */
 function networksWithNone(tables: Tables): string {
-  const columns = ["name", "service", ...NETWORK_ATTRIBUTE_COLUMNS];
+  const columns = ["name", "service", "connectivity", ...NETWORK_ATTRIBUTE_COLUMNS];
   return `(SELECT id, tag_keys, tag_values, ${columns.join(", ")} FROM ${tables.networks}
     UNION ALL SELECT toUInt64(0) AS id, emptyArrayString() AS tag_keys, emptyArrayString() AS tag_values, ${columns.map((column) => `'' AS ${column}`).join(", ")})`;
 }
@@ -168,7 +179,8 @@ export function compileClickHouseFilter(
     if (scope === "exporter") {
       return `exporter_id IN (SELECT id FROM ${tables.exporters} WHERE ${condition})`;
     }
-    return `${scope}_network_id IN (SELECT id FROM ${networksWithNone(tables)} WHERE ${condition})`;
+    const idColumn = scope === "boundary" ? "boundary_id" : `${scope}_network_id`;
+    return `${idColumn} IN (SELECT id FROM ${networksWithNone(tables)} WHERE ${condition})`;
   };
 
   const comparison = (node: FilterComparison): string => {

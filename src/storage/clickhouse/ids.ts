@@ -42,7 +42,11 @@ export function networkKey(ref: NetworkRef): string {
   if (kind === "inventory" && service === "" && attributes.every((value) => value === "")) {
     return JSON.stringify(["network", ref.name, entries]);
   }
-  return JSON.stringify(["network", ref.name, entries, kind, service, attributes]);
+  const connectivity = ref.connectivity ?? "";
+  if (connectivity === "") {
+    return JSON.stringify(["network", ref.name, entries, kind, service, attributes]);
+  }
+  return JSON.stringify(["network", ref.name, entries, kind, service, attributes, connectivity]);
 }
 
 /** An exporter: its address words, observation domain and cloud context. */

@@ -114,6 +114,9 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   ...networkAttributeSql("subnet"),
   ...networkAttributeSql("egress"),
   ...networkAttributeSql("service"),
+  connectivity: boundary("connectivity"),
+  "boundary.provider": boundary("provider"),
+  "boundary.interface": boundary("name"),
 };
 
 /**
@@ -138,6 +141,10 @@ function networkAttributeSql<C extends string>(
     [`src.${column}`]: side("src_network_id"),
     [`dst.${column}`]: side("dst_network_id"),
   } as Record<`src.${C}` | `dst.${C}`, DimensionSql>;
+}
+
+function boundary(columnName: string): DimensionSql {
+  return { keys: [columnName], text: plain, join: { idColumn: "boundary_id", table: "networks" } };
 }
 
 function cloud(columnName: string): DimensionSql {

@@ -129,6 +129,8 @@ export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
   // (`(c0 << 8) | c1`, 0 unknown), as the batch holds it: two bytes a flow, no string per row.
   col("src_country", "UInt16", "u16", "srcCountry"),
   col("dst_country", "UInt16", "u16", "dstCountry"),
+  // The boundary interface crossed: a `networks` id (kind 'boundary'), 0 none.
+  col("boundary_id", "UInt64", "network", "boundary"),
 ];
 
 /**
@@ -268,6 +270,7 @@ const NETWORK_COLUMNS_SQL = [
   "kind String DEFAULT 'inventory'",
   "service String DEFAULT ''",
   ...NETWORK_ATTRIBUTE_COLUMNS.map((name) => `${name} String DEFAULT ''`),
+  "connectivity String DEFAULT ''",
 ];
 
 /**
@@ -316,6 +319,7 @@ export const MIGRATIONS: readonly Migration[] = [
     columns: [
       { table: "flows", name: "src_country", type: "UInt16 DEFAULT 0" },
       { table: "flows", name: "dst_country", type: "UInt16 DEFAULT 0" },
+      { table: "flows", name: "boundary_id", type: "UInt64 DEFAULT 0" },
       { table: "networks", name: "kind", type: "String DEFAULT 'inventory'" },
       { table: "networks", name: "service", type: "String DEFAULT ''" },
       ...NETWORK_ATTRIBUTE_COLUMNS.map((name) => ({
@@ -323,6 +327,7 @@ export const MIGRATIONS: readonly Migration[] = [
         name,
         type: "String DEFAULT ''",
       })),
+      { table: "networks", name: "connectivity", type: "String DEFAULT ''" },
     ],
   },
 ];

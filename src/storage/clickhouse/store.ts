@@ -391,6 +391,7 @@ export function createClickHouseStore(
         tag_values: Object.values(ref.tags),
         kind: ref.kind ?? "inventory",
         service: ref.service ?? "",
+        connectivity: ref.connectivity ?? "",
       };
       const attributes = networkAttributes(ref);
       NETWORK_ATTRIBUTE_COLUMNS.forEach((column, index) => {

@@ -340,7 +340,7 @@ export function describeFlowStoreContract(
 
     it("refuses a filter on a field it does not have, at the field's column", async () => {
       const store = await storeOnce();
-      const filter = "proto = tcp and connectivity = direct";
+      const filter = "proto = tcp and src.as.name = Example";
       const error = await store
         .summary({ range, filter: { where: parseFilterExpression(filter), whereText: filter } })
         .then(

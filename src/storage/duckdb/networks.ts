@@ -28,9 +28,10 @@ function networkKey(
   kind: string,
   service: string,
   attributes: readonly string[],
+  connectivity: string,
 ): string {
   const entries = Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([name, entries, kind, service, attributes]);
+  return JSON.stringify([name, entries, kind, service, attributes, connectivity]);
 }
 
 function attributesOf(ref: NetworkRef): string[] {
@@ -49,10 +50,10 @@ export async function createNetworkRegistry(
 ): Promise<NetworkRegistry> {
   const known = new Map<string, number>();
   const reader = await connection.runAndReadAll(
-    `SELECT id, name, tags, kind, service, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")} FROM ${NETWORKS_TABLE}`,
+    `SELECT id, name, tags, kind, service, connectivity, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")} FROM ${NETWORKS_TABLE}`,
   );
   let nextId = 1;
-  for (const [id, name, tags, kind, service, ...attributes] of reader.getRows()) {
+  for (const [id, name, tags, kind, service, connectivity, ...attributes] of reader.getRows()) {
     const numericId = Number(id);
     known.set(
       networkKey(
@@ -61,6 +62,7 @@ export async function createNetworkRegistry(
         String(kind ?? "inventory"),
         String(service ?? ""),
         attributes.map((value) => String(value ?? "")),
+        String(connectivity ?? ""),
       ),
       numericId,
     );
@@ -79,12 +81,19 @@ export async function createNetworkRegistry(
         const kind = ref.kind ?? "inventory";
         const service = ref.service ?? "";
         const attributes = attributesOf(ref);
-        const key = networkKey(ref.name, ref.tags, kind, service, attributes);
+        const connectivity = ref.connectivity ?? "";
+        const key = networkKey(ref.name, ref.tags, kind, service, attributes, connectivity);
         let id = known.get(key);
         if (id === undefined) {
           id = nextId++;
           const entries = Object.entries(ref.tags);
-          const params: Record<string, DuckDBValue> = { id, name: ref.name, kind, service };
+          const params: Record<string, DuckDBValue> = {
+            id,
+            name: ref.name,
+            kind,
+            service,
+            connectivity,
+          };
           attributes.forEach((value, index) => {
             params[`a${index}`] = value;
           });
@@ -96,8 +105,8 @@ export async function createNetworkRegistry(
           const valuesSql = entries.map((_, entry) => `$v${entry}::VARCHAR`).join(", ");
           const tagsSql = entries.length === 0 ? "NULL" : `MAP([${keysSql}], [${valuesSql}])`;
           await connection.run(
-            `INSERT INTO ${NETWORKS_TABLE} (id, name, tags, kind, service, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")})
-             VALUES ($id::UINTEGER, $name::VARCHAR, ${tagsSql}, $kind::VARCHAR, $service::VARCHAR, ${attributes.map((_, index) => `$a${index}::VARCHAR`).join(", ")})`,
+            `INSERT INTO ${NETWORKS_TABLE} (id, name, tags, kind, service, connectivity, ${NETWORK_ATTRIBUTE_COLUMNS.join(", ")})
+             VALUES ($id::UINTEGER, $name::VARCHAR, ${tagsSql}, $kind::VARCHAR, $service::VARCHAR, $connectivity::VARCHAR, ${attributes.map((_, index) => `$a${index}::VARCHAR`).join(", ")})`,
             params,
           );
           known.set(key, id);

@@ -36,7 +36,7 @@ export interface DimensionSql {
   /** The column holds the 128-bit address form and goes back to text with `u128ToIp`. */
   address?: true;
   /** The expression reads the `networks` row of the source (`sn`) or destination (`dn`). */
-  join?: "src" | "dst" | "exporter";
+  join?: "src" | "dst" | "exporter" | "boundary";
 }
 
 // Text columns are coalesced so that "no network" (NULL) and an empty tag fold into one "" key.
@@ -80,6 +80,9 @@ export const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>>
   ...networkAttributeSql("subnet"),
   ...networkAttributeSql("egress"),
   ...networkAttributeSql("service"),
+  connectivity: { sql: "coalesce(bn.connectivity, '')", join: "boundary" },
+  "boundary.provider": { sql: "coalesce(bn.provider, '')", join: "boundary" },
+  "boundary.interface": { sql: "coalesce(bn.name, '')", join: "boundary" },
 };
 
 /** Two ASCII bytes back to the country code text; "" for 0 (unknown) and rows before schema 4. */
@@ -121,6 +124,9 @@ function joinSql(join: DimensionSql["join"]): string {
   if (join === "exporter") {
     return ` JOIN ${EXPORTERS_TABLE} e ON e.id = exporter_id`;
   }
+  if (join === "boundary") {
+    return ` LEFT JOIN ${NETWORKS_TABLE} bn ON bn.id = boundary_id`;
+  }
   const alias = join === "src" ? "sn" : "dn";
   return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${join}_network_id`;
 }
@@ -155,7 +161,7 @@ export const RAW_QUERY_TABLE: QueryTable = {
 };
 
 function isJoin(join: string): join is NonNullable<DimensionSql["join"]> {
-  return join === "src" || join === "dst" || join === "exporter";
+  return join === "src" || join === "dst" || join === "exporter" || join === "boundary";
 }
 
 function checkMetric(metric: string): Metric {

@@ -205,6 +205,8 @@ export const FLOW_COLUMN_SPECS: readonly FlowColumnSpec[] = [
   ...FLOW_COLUMN_SPECS_V3,
   col("src_country", "USMALLINT", "u16", "srcCountry"),
   col("dst_country", "USMALLINT", "u16", "dstCountry"),
+  // The boundary interface crossed: an id into `networks` (kind 'boundary'), 0 none.
+  col("boundary_id", "UINTEGER", "network", "boundary"),
 ];
 
 /** What `networks` holds besides id, name and tags (schema 4), in order. */
@@ -366,10 +368,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: "enrichment: countries of both ends, network attributes, cloud-range networks",
+    description:
+      "enrichment: countries of both ends, boundary interface, network attributes, cloud-range and boundary networks",
     statements: [
       `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN src_country USMALLINT DEFAULT 0`,
       `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN dst_country USMALLINT DEFAULT 0`,
+      `ALTER TABLE ${FLOWS_TABLE} ADD COLUMN boundary_id UINTEGER DEFAULT 0`,
+      `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN connectivity VARCHAR DEFAULT ''`,
       `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN kind VARCHAR DEFAULT 'inventory'`,
       `ALTER TABLE ${NETWORKS_TABLE} ADD COLUMN service VARCHAR DEFAULT ''`,
       ...NETWORK_ATTRIBUTE_COLUMNS.map(

@@ -27,7 +27,7 @@ export function remapNetworks(
     map[at + 1] = index.get(keyOf(ref)) ?? 0;
   });
   let lost = 0;
-  for (const column of [batch.srcNetwork, batch.dstNetwork]) {
+  for (const column of [batch.srcNetwork, batch.dstNetwork, batch.boundary]) {
     for (let row = 0; row < batch.length; row++) {
       const old = column[row] ?? 0;
       if (old === 0) continue;
