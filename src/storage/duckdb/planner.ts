@@ -68,21 +68,24 @@ const NETWORK_FIELDS = [
 
 /** The query fields a kept rollup dimension answers, besides its own name. */
 function fieldsOf(dimension: RollupDimension): string[] {
-  switch (dimension) {
-    case "exporter":
-      return [
-        "exporter",
-        ...["provider", "account", "region", "zone", "vpc", "subnet", "instance", "interface"].map(
-          (name) => `cloud.${name}`,
-        ),
-      ];
-    case "src.net":
-      return NETWORK_FIELDS.map((name) => `src.${name}`);
-    case "dst.net":
-      return NETWORK_FIELDS.map((name) => `dst.${name}`);
-    default:
-      return [dimension];
+  if (dimension === "exporter") {
+    const cloud = [
+      "provider",
+      "account",
+      "region",
+      "zone",
+      "vpc",
+      "subnet",
+      "instance",
+      "interface",
+    ];
+    return ["exporter", ...cloud.map((name) => `cloud.${name}`)];
   }
+  if (dimension === "src.net" || dimension === "dst.net") {
+    const side = dimension.slice(0, 3);
+    return NETWORK_FIELDS.map((name) => `${side}.${name}`);
+  }
+  return [dimension];
 }
 
 /** Rollup SQL that differs from the raw dimension SQL. */

@@ -34,7 +34,10 @@ interface Segment {
   extraBlocks: number;
 }
 
-async function segments(connection: DuckDBConnection, tables: readonly string[]): Promise<Segment[]> {
+async function segments(
+  connection: DuckDBConnection,
+  tables: readonly string[],
+): Promise<Segment[]> {
   const found: Segment[] = [];
   for (const table of tables) {
     const reader = await connection.runAndReadAll(
