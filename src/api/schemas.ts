@@ -146,6 +146,7 @@ export const StatusResponseSchema = Type.Object({
           templateMisses: Type.Number(),
           sequenceGaps: Type.Number(),
           held: Type.Number(),
+          interfaces: Type.Number(),
         }),
       ),
       issues: Type.Array(

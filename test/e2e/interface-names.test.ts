@@ -196,6 +196,12 @@ describe("boundary interfaces declared by name, learnt from IPFIX options data",
       exporter: { input: { name: "xe-0/0/0", provider: "Example Transit", declared: true } },
     });
     expect(explained.directionReason).toContain("input interface 501 (xe-0/0/0) is external");
+    const status = (await (await fetch(`${server}/api/v1/status`)).json()) as {
+      exporters: { templates: { protocol: string; interfaces: number }[] };
+    };
+    expect(status.exporters.templates).toEqual([
+      expect.objectContaining({ protocol: "ipfix", interfaces: 2 }),
+    ]);
 
     // A hot reload builds a new exporter table: the names learnt stay.
     writeFileSync(path.join(dataDir, "tollgate.yaml"), config("Other Transit"));
