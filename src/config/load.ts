@@ -143,6 +143,13 @@ function applyOverrides(
   overrides: ConfigOverrides,
   env: NodeJS.ProcessEnv,
 ): void {
+  if (config.cacheDir === "") {
+    const xdg = env["XDG_CACHE_HOME"];
+    const home = env["HOME"];
+    if (xdg !== undefined && xdg !== "") config.cacheDir = path.join(xdg, "tollgate");
+    else if (home !== undefined && home !== "")
+      config.cacheDir = path.join(home, ".cache", "tollgate");
+  }
   const envDataDir = env["TOLLGATE_DATA_DIR"];
   if (overrides.dataDir !== undefined) config.dataDir = overrides.dataDir;
   else if (envDataDir !== undefined && envDataDir !== "") config.dataDir = envDataDir;

@@ -236,6 +236,15 @@ export const SourcesSchema = Type.Object(
   { ...Strict, default: {} },
 );
 
+/** A retention: a whole number of m(inutes), h, d, w or y (365 days), or "forever". */
+function retentionDuration(defaultValue: string, what: string) {
+  return Type.String({
+    default: defaultValue,
+    pattern: "^(forever|[0-9]{1,6}(m|h|d|w|y))$",
+    description: `${what} Kept this long (e.g. 15d, 90d, 2y) or forever.`,
+  });
+}
+
 export const StorageSchema = Type.Object(
   {
     backend: Type.Union([Type.Literal("duckdb"), Type.Literal("clickhouse")], {
@@ -341,6 +350,81 @@ export const StorageSchema = Type.Object(
       },
       { ...Strict, default: {} },
     ),
+    rollups: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            "Keep 1-minute, 1-hour and 1-day rollups (DuckDB: flows_1m, flows_1h, flows_1d) beside the raw flows; queries are answered from the coarsest tier that gives the same answer (docs/37-rollups-and-retention.md).",
+        }),
+        dimensions: Type.Array(
+          Type.Union(
+            [
+              "exporter",
+              "source",
+              "in.if",
+              "out.if",
+              "proto",
+              "ip.version",
+              "src.as",
+              "dst.as",
+              "direction.source",
+              "locality",
+              "src.net",
+              "dst.net",
+              "src.country",
+              "dst.country",
+              "observed.action",
+            ].map((name) => Type.Literal(name)),
+          ),
+          {
+            default: [
+              "exporter",
+              "source",
+              "in.if",
+              "out.if",
+              "proto",
+              "ip.version",
+              "src.as",
+              "dst.as",
+              "direction.source",
+              "locality",
+              "src.net",
+              "dst.net",
+              "src.country",
+              "dst.country",
+              "observed.action",
+            ],
+            uniqueItems: true,
+            description:
+              "What rollups keep besides the time bucket and the direction (always kept). Addresses, ports, next hop, TCP flags, ToS, NAT and VRF fields are never kept: a query on them reads raw flows. exporter also answers cloud.*, src.net/dst.net the network's tags and attributes. Changing the list rebuilds the rollups from the raw flows at the next start (older buckets are lost).",
+          },
+        ),
+        compactIntervalMs: Type.Integer({
+          minimum: 1000,
+          maximum: 86_400_000,
+          default: 60_000,
+          description:
+            "How often the partial rollup rows each batch adds are folded into one row per bucket and key.",
+        }),
+      },
+      { ...Strict, default: {} },
+    ),
+    retention: Type.Object(
+      {
+        raw: retentionDuration("15d", "Raw flows, by end time."),
+        "1m": retentionDuration("90d", "1-minute rollups."),
+        "1h": retentionDuration("2y", "1-hour rollups."),
+        "1d": retentionDuration("forever", "1-day rollups."),
+        intervalMs: Type.Integer({
+          minimum: 10_000,
+          maximum: 86_400_000,
+          default: 3_600_000,
+          description: "How often expired rows are deleted (tollgate serve).",
+        }),
+      },
+      { ...Strict, default: {} },
+    ),
     memoryLimit: Type.String({
       default: "1GB",
       pattern: "^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -367,6 +451,11 @@ export const ConfigSchema = Type.Object(
       default: "./data",
       description:
         "Directory holding the flow store and state (relative to the working directory).",
+    }),
+    cacheDir: Type.String({
+      default: "",
+      description:
+        "Directory for caches Tollgate can always rebuild (the ASN/country registry snapshot, ~35 MB), shared by every data directory. Empty: $XDG_CACHE_HOME/tollgate, else ~/.cache/tollgate, else <dataDir>/cache.",
     }),
     inventory: InventorySchema,
     sources: SourcesSchema,

@@ -186,7 +186,8 @@ export function createInventoryService(
       try {
         registry = await loadAddressRegistry({
           ...inputs.options,
-          cacheDir: path.join(options.dataDir, "cache"),
+          cacheDir:
+            cfg.cacheDir === "" ? path.join(options.dataDir, "cache") : path.resolve(cfg.cacheDir),
         });
         registryKey = inputs.key;
         reloaded.push("registry");
