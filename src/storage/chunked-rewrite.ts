@@ -80,3 +80,39 @@ export function chunkedRewritable(access: ChunkedFlowAccess): RewritableFlowStor
     },
   };
 }
+
+/**
+ * Keeps retention from running while a reclassification does: retention's DELETE and the
+ * checkpoint after it renumber DuckDB rowids (see duckdb/rewrite.ts), and chunks are planned
+ * as rowid spans at the start, so rows moved across a span boundary mid-run would be missed.
+ * Retention is housekeeping and can wait; the chunk guard in rewrite.ts still refuses any chunk
+ * whose rows moved, should something else delete meanwhile.
+ */
+export function createRewriteGate(): {
+  /** Runs a reclassification; retention waits for it. */
+  exclusive<T>(run: () => Promise<T>): Promise<T>;
+  /** Resolves when no reclassification is running. */
+  idle(): Promise<void>;
+} {
+  let running = 0;
+  const waiters: (() => void)[] = [];
+  return {
+    async exclusive(run) {
+      running++;
+      try {
+        return await run();
+      } finally {
+        running--;
+        if (running === 0) {
+          for (const wake of waiters.splice(0)) wake();
+        }
+      }
+    },
+    idle() {
+      if (running === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        waiters.push(resolve);
+      });
+    },
+  };
+}

@@ -97,3 +97,58 @@ describe("DuckDB rewrite guard", () => {
     }
   });
 });
+
+describe("retention and reclassify", () => {
+  for (const [name, create] of [
+    ["in thread", createDuckDbStore],
+    ["worker thread", createDuckDbWorkerStore],
+  ] as const) {
+    it(`retention waits for a running reclassification (${name})`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "tollgate-rewrite-retention-"));
+      const store = create({ path: path.join(dir, "flows.duckdb"), readOnly: false, threads: 1 });
+      try {
+        await store.start();
+        const records = contractFlows(3000, 9, 3 * 3_600_000);
+        const { batch, networks } = batchOfRecords(records);
+        await store.append(batch, networks);
+        const order: string[] = [];
+        const reclassified = store
+          .reclassify({ range: {} }, (read) => {
+            order.push("rewrite");
+            return emptyNetworks(read);
+          })
+          .then((result) => {
+            order.push("reclassify done");
+            return result;
+          });
+        // Everything older than an hour after the first flow goes, once the rewrite is done.
+        const retained = store
+          .enforceRetention(
+            { raw: 1, "1m": null, "1h": null, "1d": null },
+            CONTRACT_T0_MS + 3_600_000 + 1,
+          )
+          .then((report) => {
+            order.push("retention done");
+            return report;
+          });
+        const [result] = await Promise.all([reclassified, retained]);
+        expect(result.rows).toBe(records.length);
+        expect(order).toEqual(["rewrite", "reclassify done", "retention done"]);
+        const left = await store.summary({ range: {} });
+        expect(left.total.flows).toBe(
+          records.filter((r) => r.endMs >= CONTRACT_T0_MS + 3_600_000).length,
+        );
+      } finally {
+        await store.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+/** A rewrite that points every row at no network (what it writes is not the point here). */
+function emptyNetworks(batch: { srcNetwork: Uint32Array; dstNetwork: Uint32Array }): never[] {
+  batch.srcNetwork.fill(0);
+  batch.dstNetwork.fill(0);
+  return [];
+}

@@ -27,17 +27,13 @@ import type {
 } from "../store.ts";
 import {
   chunkedRewritable,
+  createRewriteGate,
   type ChunkedFlowAccess,
   type ReadChunk,
   type RewriteCounts,
 } from "../chunked-rewrite.ts";
 import type { RewritableFlowStore } from "../store.ts";
-import type {
-  RetentionPolicy,
-  RollupSettings,
-  RollupTier,
-  TieredFlowStore,
-} from "../tiers.ts";
+import type { RetentionPolicy, RollupSettings, RollupTier, TieredFlowStore } from "../tiers.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
 import { readCheckpoints, writeCheckpoints } from "./imports.ts";
 import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
@@ -506,10 +502,15 @@ export function createDuckDbStore(
     },
   };
 
+  const rewritable = chunkedRewritable(access);
+  const gate = createRewriteGate();
+
   return {
     path: filePath,
     ...access,
-    ...chunkedRewritable(access),
+    ...rewritable,
+    reclassify: (query, rewrite, onProgress) =>
+      gate.exclusive(() => rewritable.reclassify(query, rewrite, onProgress)),
     start,
     stop,
     append,
@@ -529,8 +530,11 @@ export function createDuckDbStore(
       withQueryConnection((connection) => plannedTimeseries(connection, query, rollupState)),
     storageStats: (retention: RetentionPolicy) =>
       withQueryConnection((connection) => queryStorageStats(connection, filePath, retention)),
-    enforceRetention: (retention: RetentionPolicy, nowMs: number) =>
-      onWriter((connection) => deleteExpired(connection, retention, nowMs)),
+    enforceRetention: async (retention: RetentionPolicy, nowMs: number) => {
+      // Not while a reclassification runs: its rowid spans would move (chunked-rewrite.ts).
+      await gate.idle();
+      return onWriter((connection) => deleteExpired(connection, retention, nowMs));
+    },
     compactRollups: () =>
       onWriter(async (connection) => {
         let removed = 0;

@@ -20,6 +20,7 @@ import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
 import {
   chunkedRewritable,
+  createRewriteGate,
   type ChunkedFlowAccess,
   type RewriteCounts,
   type StoredChunk,
@@ -160,10 +161,15 @@ export function createDuckDbWorkerStore(
     },
   };
 
+  const rewritable = chunkedRewritable(access);
+  const gate = createRewriteGate();
+
   return {
     path: config.path,
     ...access,
-    ...chunkedRewritable(access),
+    ...rewritable,
+    reclassify: (query, rewrite, onProgress) =>
+      gate.exclusive(() => rewritable.reclassify(query, rewrite, onProgress)),
     async start() {
       if (worker !== undefined) return;
       failure = undefined;
@@ -205,8 +211,11 @@ export function createDuckDbWorkerStore(
     dataRange: () => call<TimeRange | null>({ op: "dataRange" }),
     importCheckpoints: () => call<ImportCheckpoint[]>({ op: "importCheckpoints" }),
     storageStats: (retention) => call<StorageStats>({ op: "storageStats", retention }),
-    enforceRetention: (retention, nowMs) =>
-      call<RetentionReport>({ op: "enforceRetention", retention, nowMs }),
+    enforceRetention: async (retention, nowMs) => {
+      // Not while a reclassification runs: its rowid spans would move (chunked-rewrite.ts).
+      await gate.idle();
+      return call<RetentionReport>({ op: "enforceRetention", retention, nowMs });
+    },
     compactRollups: () => call<number>({ op: "compactRollups" }),
   };
 }
