@@ -27,8 +27,9 @@ export interface TemplateStateOptions {
   maxInterfacesPerExporter?: number;
   /**
    * Told when options data teaches an interface's name or description that differs from what
-   * was known (not on every refresh: exporters resend the whole table periodically). Called
-   * synchronously while the datagram decodes; must not throw.
+   * was known (not on every refresh: exporters resend the whole table periodically), and for
+   * each interface `restore()` loads. Called synchronously while the datagram decodes (only
+   * on a change, so the steady state allocates nothing); must not throw.
    */
   onInterface?: (learnt: LearntInterface) => void;
 }
