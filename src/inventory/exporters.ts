@@ -10,7 +10,7 @@
  * run time. On an exporter with at least one declared interface, an interface that no rule
  * matches counts as internal: users list their edge, not every port.
  */
-import { canonicalIp, wordsToText } from "../core/index.ts";
+import { canonicalIp, textToWords, wordsToText } from "../core/index.ts";
 
 export const BOUNDARIES = ["external", "internal"] as const;
 export type Boundary = (typeof BOUNDARIES)[number];
@@ -83,6 +83,17 @@ export type ExporterTableResult =
 
 type Matcher = (value: string) => boolean;
 
+/**
+ * An exporter's address as the batch spells it: canonical, and IPv4-mapped IPv6 as IPv4 (the
+ * batch holds IPv4 exporters in mapped form and prints them as IPv4).
+ */
+const scratchWords = new Uint32Array(4);
+
+function exporterAddress(text: string): string | undefined {
+  if (canonicalIp(text) === undefined) return undefined;
+  return textToWords(text, scratchWords, 0) ? wordsToText(scratchWords, 0) : undefined;
+}
+
 interface CompiledRule {
   readonly ifIndexes: ReadonlySet<number> | undefined;
   readonly name: Matcher | undefined;
@@ -120,7 +131,7 @@ export function buildExporterTable(
   const firstPath = new Map<string, string>();
   declarations.forEach((declaration, index) => {
     const path = declaration.origin ?? `${basePath}[${index}]`;
-    const address = canonicalIp(declaration.address);
+    const address = exporterAddress(declaration.address);
     if (address === undefined) {
       errors.push({
         path: `${path}.address`,
@@ -192,7 +203,7 @@ export function buildExporterTable(
     table: {
       exporters,
       get(address) {
-        const canonical = canonicalIp(address);
+        const canonical = exporterAddress(address);
         return canonical === undefined ? undefined : byAddress.get(canonical);
       },
       getByWords(words, base) {

@@ -128,3 +128,69 @@ describe("DEFAULT_NETWORKS", () => {
     expect(networksOrDefault(mine)).toBe(mine);
   });
 });
+
+describe("network attributes", () => {
+  it("inherit from enclosing networks like tags, inner values winning, and say where they came from", () => {
+    const table = build([
+      {
+        name: "vpc",
+        cidrs: ["10.1.0.0/16"],
+        tags: { env: "prod" },
+        provider: "aws",
+        region: "us-east-1",
+        vpc: "vpc-1",
+        origin: "inventory/aws.yaml networks[0]",
+      },
+      {
+        name: "subnet-a",
+        cidrs: ["10.1.1.0/24"],
+        tags: {},
+        zone: "us-east-1a",
+        subnet: "subnet-a",
+        origin: "inventory/aws.yaml networks[1]",
+      },
+      {
+        name: "moved",
+        cidrs: ["10.1.1.128/25"],
+        tags: {},
+        region: "us-west-2",
+        zone: "us-west-2b",
+      },
+    ]);
+    const subnet = table.lookup("10.1.1.7");
+    expect(subnet?.attributes).toMatchObject({
+      provider: "aws",
+      region: "us-east-1",
+      vpc: "vpc-1",
+      zone: "us-east-1a",
+      subnet: "subnet-a",
+      site: "",
+    });
+    expect(subnet?.tags).toEqual({ env: "prod" });
+    expect(subnet?.origin).toBe("inventory/aws.yaml networks[1]");
+    expect(subnet?.enclosing.map((outer) => outer.name)).toEqual(["vpc"]);
+    const moved = table.lookup("10.1.1.200");
+    expect(moved?.attributes).toMatchObject({
+      region: "us-west-2",
+      zone: "us-west-2b",
+      subnet: "subnet-a",
+    });
+    expect(moved?.enclosing.map((outer) => outer.name)).toEqual(["subnet-a", "vpc"]);
+    // Interned: two networks with the same resulting attributes share one object.
+    expect(table.lookup("10.1.2.3")?.attributes).toBe(table.lookup("10.1.9.9")?.attributes);
+  });
+
+  it("names the file a duplicate comes from", () => {
+    const result = buildNetworkTable([
+      { name: "a", cidrs: ["10.0.0.0/8"], tags: {}, origin: "inventory/a.yaml networks[0]" },
+      { name: "a", cidrs: ["11.0.0.0/8"], tags: {}, origin: "inventory/b.yaml networks[4]" },
+    ]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]).toEqual({
+      path: "inventory/b.yaml networks[4].name",
+      message:
+        'network name "a" is already used by inventory/a.yaml networks[0]: merge their cidrs into one network',
+    });
+  });
+});
