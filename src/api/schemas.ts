@@ -46,8 +46,17 @@ export const SummaryQuerySchema = Type.Object({
   filter: FilterParam,
 });
 
+/** Which table answered: raw flows or a rollup tier (docs/37-rollups-and-retention.md). */
+export const QuerySourceSchema = Type.Optional(
+  Type.Object({
+    table: Type.String({ description: "flows, flows_1m, flows_1h or flows_1d." }),
+    tier: Type.String({ description: "raw, 1m, 1h or 1d." }),
+  }),
+);
+
 export const SummaryResponseSchema = Type.Object({
   range: RangeSchema,
+  source: QuerySourceSchema,
   ingress: TotalsSchema,
   egress: TotalsSchema,
   internal: TotalsSchema,
@@ -70,6 +79,7 @@ export const TopQuerySchema = Type.Object({
 });
 
 export const TopResponseSchema = Type.Object({
+  source: QuerySourceSchema,
   by: Type.String(),
   metric: Type.String(),
   range: RangeSchema,
@@ -104,6 +114,7 @@ const ByDirectionSchema = Type.Object({
 });
 
 export const TimeseriesResponseSchema = Type.Object({
+  source: QuerySourceSchema,
   range: RangeSchema,
   stepMs: Type.Number(),
   metric: Type.String(),

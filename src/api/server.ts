@@ -12,6 +12,7 @@ import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerSystemRoutes, type StatusInfo } from "./routes/system.ts";
 import { registerInventoryRoutes, type InventoryApi } from "./routes/inventory.ts";
 import { registerReclassifyRoutes, type ReclassifyApi } from "./routes/reclassify.ts";
+import { registerStorageRoutes, type StorageStatsApi } from "./routes/storage.ts";
 
 export interface ApiServerConfig {
   host: string;
@@ -30,6 +31,8 @@ export interface ApiServerDeps {
   inventory?: InventoryApi;
   /** Reclassify stored flows with the live inventory; absent: the store cannot (501). */
   reclassify?: ReclassifyApi;
+  /** Rows and bytes per storage tier; absent: the store has no tiers (501). */
+  storageStats?: StorageStatsApi;
 }
 
 export interface ApiServer extends Component {
@@ -108,6 +111,7 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     registerFlowRoutes(app, deps);
     if (deps.inventory !== undefined) registerInventoryRoutes(app, { inventory: deps.inventory });
     registerReclassifyRoutes(app, { reclassify: deps.reclassify, nowMs: deps.nowMs });
+    registerStorageRoutes(app, { storageStats: deps.storageStats });
     app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
     const staticDir = config.staticDir;

@@ -83,6 +83,13 @@ export type Command =
       yes: boolean;
       server: string;
     }
+  | {
+      kind: "storage-stats";
+      global: GlobalOptions;
+      json: boolean;
+      server: string;
+      serverExplicit: boolean;
+    }
   | { kind: "config-check"; global: GlobalOptions; file?: string | undefined }
   | { kind: "config-dump"; global: GlobalOptions; format: "yaml" | "json" }
   | { kind: "exit"; exitCode: number };

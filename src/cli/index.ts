@@ -6,3 +6,4 @@ export * from "./render.ts";
 export * from "./render-explain.ts";
 export * from "./chunk-progress.ts";
 export * from "./render-suggest.ts";
+export * from "./render-storage.ts";

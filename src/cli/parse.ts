@@ -340,6 +340,28 @@ export function parseCommandLine(
       },
     );
 
+  program
+    .command("storage")
+    .description("the flow store's tiers: raw flows and rollups")
+    .command("stats")
+    .description(
+      "rows, bytes on disk, bytes per flow, time covered and retention of raw flows and each rollup tier",
+    )
+    .option("--json", "print JSON")
+    .option(
+      "--server <url>",
+      `ask this server (default ${DEFAULT_SERVER}, else the data directory)`,
+    )
+    .action((options: { json?: boolean; server?: string }) => {
+      parsed = {
+        kind: "storage-stats",
+        global: global(),
+        json: options.json === true,
+        server: options.server ?? DEFAULT_SERVER,
+        serverExplicit: options.server !== undefined,
+      };
+    });
+
   const config = program.command("config").description("validate or print the configuration");
   config
     .command("check")

@@ -9,8 +9,15 @@ export interface PrintedTotals {
   flows: number;
 }
 
+/** Which table answered (absent from stores without tiers). */
+export interface PrintedSource {
+  table: string;
+  tier: string;
+}
+
 export type SummaryOutput = Record<Direction, PrintedTotals> & {
   range: PresentedRange | null;
+  source?: PrintedSource;
   total: PrintedTotals;
 };
 
@@ -21,6 +28,7 @@ export interface TopOutput {
   rows: (PrintedTotals & { key: string })[];
   other: PrintedTotals;
   total: PrintedTotals;
+  source?: PrintedSource;
 }
 
 /** 1536 → "1.5 KiB"; binary units, as `ls -h` and nfdump print them. */
@@ -70,8 +78,15 @@ function table(
   );
 }
 
-function rangeLine(range: PresentedRange | null): string {
-  return range === null ? "no flows stored yet" : `${range.from} → ${range.to}`;
+function rangeLine(range: PresentedRange | null, source?: PrintedSource): string {
+  if (range === null) return "no flows stored yet";
+  const answered =
+    source === undefined
+      ? ""
+      : source.tier === "raw"
+        ? " (answered from raw flows)"
+        : ` (answered from ${source.tier} rollup)`;
+  return `${range.from} → ${range.to}${answered}`;
 }
 
 export function renderSummary(summary: SummaryOutput, format: "table" | "json" | "csv"): string {
@@ -96,7 +111,7 @@ export function renderSummary(summary: SummaryOutput, format: "table" | "json" |
       formatCount(totals.flows),
     ];
   });
-  return `${rangeLine(summary.range)}\n\n${table(["direction", "bytes", "share", "packets", "flows"], human, new Set([1, 2, 3, 4]))}`;
+  return `${rangeLine(summary.range, summary.source)}\n\n${table(["direction", "bytes", "share", "packets", "flows"], human, new Set([1, 2, 3, 4]))}`;
 }
 
 export function renderTop(top: TopOutput, format: "table" | "json" | "csv"): string {
@@ -147,5 +162,5 @@ export function renderTop(top: TopOutput, format: "table" | "json" | "csv"): str
           rows,
           new Set([0, 2, 3, 4, 5]),
         );
-  return `${rangeLine(top.range)}\n\n${body}`;
+  return `${rangeLine(top.range, top.source)}\n\n${body}`;
 }

@@ -8,7 +8,7 @@ import { createPipeline, type Pipeline, type PipelineDeps } from "../pipeline/in
 import type { Component, Logger, LogLevel, Metrics } from "../platform/index.ts";
 import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
-import type { FlowStore } from "../storage/index.ts";
+import { rollupSettings, type FlowStore } from "../storage/index.ts";
 import { createSpoolingStore } from "../storage/spool/index.ts";
 import { teachInterfaces } from "./interface-names.ts";
 import { createInventoryService, type InventoryService } from "./inventory.ts";
@@ -76,6 +76,7 @@ export function createIngest(
             path: flowStorePath(dataDir),
             readOnly: false,
             memoryLimit: config.storage.memoryLimit,
+            rollups: rollupSettings(config.storage.rollups),
           },
           { logger: deps.storeLogger, logLevel: deps.storeLogLevel },
         );

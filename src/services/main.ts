@@ -11,6 +11,7 @@ import {
   renderAddressExplanation,
   renderFlowExplanation,
   renderSuggestTable,
+  renderStorageStats,
 } from "../cli/index.ts";
 import type { FileFormat } from "../decoders/index.ts";
 import { createLogger } from "../platform/index.ts";
@@ -20,6 +21,7 @@ import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
 import { renderReclassify, runReclassify } from "./reclassify.ts";
 import { runSuggest } from "./suggest.ts";
+import { runStorageStats } from "./storage-stats.ts";
 import { runExplain } from "./explain.ts";
 import { cloudRangesDir } from "./inventory.ts";
 import { renderUpdateReport, updateCloudRanges } from "./cloud-ranges/index.ts";
@@ -222,6 +224,12 @@ async function run(command: Command, io: Io): Promise<number> {
         logger: createLogger({ level: "warn" }),
       });
       for (const line of renderReclassify(range, result, elapsedMs)) io.out(line);
+      return 0;
+    }
+    case "storage-stats": {
+      const { config } = loadConfig(overridesOf(command.global));
+      const stats = await runStorageStats(config, command);
+      io.out(renderStorageStats(stats, command.json));
       return 0;
     }
     case "config-check": {

@@ -89,7 +89,12 @@ export async function runSummary(
         range: parseRange(params, Date.now()),
         filter: parseFilter(params),
       });
-      return { range: presentRange(result.range), ...result.directions, total: result.total };
+      return {
+        range: presentRange(result.range),
+        ...(result.source === undefined ? {} : { source: result.source }),
+        ...result.directions,
+        total: result.total,
+      };
     });
   }
   return renderSummary(summary, query.format);

@@ -19,7 +19,12 @@ import {
 import { ensureWritableDataDir, lockDataDir } from "./data-dir.ts";
 import { createIngest } from "./ingest.ts";
 import { reclassifyWith } from "./reclassify.ts";
-import { isRewritableFlowStore } from "../storage/index.ts";
+import {
+  createStorageMaintenance,
+  isRewritableFlowStore,
+  isTieredFlowStore,
+  retentionPolicy,
+} from "../storage/index.ts";
 import { explain, explainSourcesOf } from "./explain.ts";
 import { version, webDistDir } from "./version.ts";
 
@@ -137,6 +142,18 @@ export async function startServer(
     ];
     const socketDrops = (): number =>
       receivers.reduce((sum, { receiver }) => sum + receiver.socketDrops(), 0);
+    // Rollup compaction and retention per tier, on the store's write connection (storage/tiers.ts).
+    const retention = retentionPolicy(config.storage.retention);
+    const maintenance = isTieredFlowStore(backendStore)
+      ? createStorageMaintenance(
+          {
+            retention,
+            retentionIntervalMs: config.storage.retention.intervalMs,
+            compactIntervalMs: config.storage.rollups.compactIntervalMs,
+          },
+          { store: backendStore, logger, nowMs },
+        )
+      : undefined;
     const httpAddress = parseHostPort(config.api.listen);
     if (typeof httpAddress === "string") throw new Error(httpAddress);
     const startedMs = nowMs();
@@ -149,6 +166,9 @@ export async function startServer(
         nowMs,
         ...(isRewritableFlowStore(backendStore)
           ? { reclassify: reclassifyWith(backendStore, classifier, inventory.ready, nowMs) }
+          : {}),
+        ...(isTieredFlowStore(backendStore)
+          ? { storageStats: () => backendStore.storageStats(retention) }
           : {}),
         inventory: {
           explain: (addresses, question) =>
@@ -184,6 +204,7 @@ export async function startServer(
     const stopAll = await startAll([
       inventoryWatch,
       store,
+      ...(maintenance === undefined ? [] : [maintenance]),
       decoderState,
       pipeline,
       ...receivers.map(({ receiver }) => receiver),

@@ -2,3 +2,4 @@ export * from "./store.ts";
 export * from "./records.ts";
 export * from "./chunked-rewrite.ts";
 export * from "./tiers.ts";
+export * from "./maintenance.ts";

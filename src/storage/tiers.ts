@@ -55,6 +55,19 @@ export interface RollupSettings {
   dimensions: readonly RollupDimension[];
 }
 
+/** The config section (`storage.rollups`) as settings; throws on an unknown dimension. */
+export function rollupSettings(config: {
+  enabled: boolean;
+  dimensions: readonly string[];
+}): RollupSettings {
+  const known: readonly string[] = ROLLUP_DIMENSIONS;
+  const unknown = config.dimensions.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`storage.rollups.dimensions: ${unknown.join(", ")} cannot be rolled up`);
+  }
+  return { enabled: config.enabled, dimensions: config.dimensions as readonly RollupDimension[] };
+}
+
 export const defaultRollupSettings: RollupSettings = {
   enabled: true,
   dimensions: ROLLUP_DIMENSIONS,

@@ -37,7 +37,12 @@ export function registerFlowRoutes(
         range: parseRange(request.query, deps.nowMs()),
         filter: parseFilter(request.query),
       });
-      return { range: presentRange(result.range), ...result.directions, total: result.total };
+      return {
+        range: presentRange(result.range),
+        ...(result.source === undefined ? {} : { source: result.source }),
+        ...result.directions,
+        total: result.total,
+      };
     },
   );
 
