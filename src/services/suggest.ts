@@ -17,8 +17,9 @@ import {
 } from "../inventory/suggest/index.ts";
 import { silentLogger } from "../platform/index.ts";
 import { parseRange } from "../query/index.ts";
+import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
-import type { ScanProgress, TimeRange } from "../storage/index.ts";
+import type { FlowStore, RewritableFlowStore, ScanProgress, TimeRange } from "../storage/index.ts";
 import { renderSuggestYaml } from "../cli/index.ts";
 import { liveLockHolder } from "./data-dir.ts";
 import { flowStorePath } from "./ingest.ts";
@@ -45,7 +46,7 @@ export interface SuggestReport {
  * `tollgate inventory suggest`: networks proposed from the cloud contexts of stored flow-log
  * records (account, VPC, subnet, zone of the interfaces that logged them), with the traffic
  * seen, minus what the inventory already declares. Reads the data directory read-only, as the
- * query commands do when no server answers.
+ * query commands do when no server answers, or the ClickHouse server.
  */
 export async function runSuggest(
   config: Readonly<TollgateConfig>,
@@ -59,31 +60,9 @@ export async function runSuggest(
       `${options.write} exists: pass --force to overwrite it, or choose another file`,
     );
   }
-  if (config.storage.backend === "clickhouse") {
-    throw new AppError(
-      "ERR_STORE_UNSUPPORTED",
-      "inventory suggest reads stored flows back chunk by chunk, which the ClickHouse backend does not offer yet: import the same logs into a DuckDB data directory (storage.backend: duckdb) and run it there",
-    );
-  }
-  const dataDir = path.resolve(config.dataDir);
-  const file = flowStorePath(dataDir);
-  if (!existsSync(file)) {
-    throw new AppError(
-      "ERR_STORE_OPEN",
-      `${dataDir} holds no flows yet: import cloud flow logs first (tollgate import), or pass --data-dir DIR`,
-    );
-  }
-  const holder = liveLockHolder(dataDir);
-  if (holder !== undefined) {
-    throw new AppError(
-      "ERR_DATA_DIR_LOCKED",
-      `the data directory ${dataDir} is in use by tollgate serve (pid ${holder}), which holds its flow store for writing: stop it first, then run inventory suggest`,
-    );
-  }
   const declaredNetworks = loadInventoryDeclarations(config, configBaseDir(config)).networks;
   const table = declaredNetworks.length === 0 ? undefined : buildNetworkTable(declaredNetworks);
-
-  const store = createDuckDbStore({ path: file, readOnly: true }, { logger: silentLogger });
+  const store = openStore(config);
   await store.start();
   const collector = createNearEndCollector();
   let scanned: ScanProgress;
@@ -131,4 +110,30 @@ export async function runSuggest(
         };
   }
   return report;
+}
+
+/**
+ * The store to read: the ClickHouse server (shared, so whether or not a Tollgate runs), or the
+ * data directory's DuckDB file opened read-only, refused while `tollgate serve` holds it.
+ */
+function openStore(config: Readonly<TollgateConfig>): FlowStore & RewritableFlowStore {
+  if (config.storage.backend === "clickhouse") {
+    return createClickHouseStore(config.storage.clickhouse, { logger: silentLogger });
+  }
+  const dataDir = path.resolve(config.dataDir);
+  const file = flowStorePath(dataDir);
+  if (!existsSync(file)) {
+    throw new AppError(
+      "ERR_STORE_OPEN",
+      `${dataDir} holds no flows yet: import cloud flow logs first (tollgate import), or pass --data-dir DIR`,
+    );
+  }
+  const holder = liveLockHolder(dataDir);
+  if (holder !== undefined) {
+    throw new AppError(
+      "ERR_DATA_DIR_LOCKED",
+      `the data directory ${dataDir} is in use by tollgate serve (pid ${holder}), which holds its flow store for writing: stop it first, then run inventory suggest`,
+    );
+  }
+  return createDuckDbStore({ path: file, readOnly: true }, { logger: silentLogger });
 }

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { contains, parsePrefix, u128ToIp } from "../../src/core/index.ts";
 import { runCli } from "../helpers/tollgate.ts";
+import { clickhouseAvailable, startClickHouse } from "../helpers/clickhouse.ts";
 import {
   AWS_ALL_FIELDS,
   writeAwsVpcLog,
@@ -274,4 +275,52 @@ describe("tollgate inventory suggest", () => {
     expect(declared.stdout).toContain("no networks to suggest");
     expect(declared.stdout.match(/^skipped .*already declared as/gm)?.length).toBe(groups.size);
   }, 400_000);
+
+  it.runIf(clickhouseAvailable())(
+    "proposes the same networks from flows stored in ClickHouse",
+    async () => {
+      const logs = path.join(scratch, "logs");
+      const server = await startClickHouse();
+      try {
+        const configPath = path.join(scratch, "clickhouse.yaml");
+        writeFileSync(
+          configPath,
+          `storage:\n  backend: clickhouse\n  clickhouse:\n    url: ${server.url}\n    database: suggest\n`,
+        );
+        const imported = await runCli(
+          ["import", logs, "--config", configPath, "--data-dir", path.join(scratch, "ch-data")],
+          { timeoutMs: 180_000 },
+        );
+        expect(imported.code, imported.stderr).toBe(0);
+        const fromClickHouse = await runCli(
+          ["inventory", "suggest", "--yaml", "--config", configPath],
+          { timeoutMs: 120_000 },
+        );
+        expect(fromClickHouse.code, fromClickHouse.stderr).toBe(0);
+        const duckConfig = path.join(scratch, "duck.yaml");
+        writeFileSync(duckConfig, "inventory:\n  networks: []\n");
+        const fromDuckDb = await runCli(
+          [
+            "inventory",
+            "suggest",
+            "--yaml",
+            "--config",
+            duckConfig,
+            "--data-dir",
+            path.join(scratch, "data"),
+          ],
+          { timeoutMs: 120_000 },
+        );
+        expect(fromDuckDb.code, fromDuckDb.stderr).toBe(0);
+        const body = (text: string) => text.split("\n").slice(1).join("\n");
+        expect(body(fromClickHouse.stdout)).toBe(body(fromDuckDb.stdout));
+        expect(
+          (parse(fromClickHouse.stdout) as { networks: unknown[] }).networks.length,
+        ).toBeGreaterThan(5);
+      } finally {
+        await server.stop();
+      }
+    },
+    400_000,
+  );
 });

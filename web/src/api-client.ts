@@ -1,4 +1,6 @@
 import type {
+  ExplainResponse,
+  FilterErrorDetails,
   Problem,
   StatusResponse,
   SummaryResponse,
@@ -31,12 +33,31 @@ export class ApiError extends Error {
   }
 }
 
+/** The filter mistake a 400 answer points at, when the error is one. */
+export function filterErrorOf(error: unknown): FilterErrorDetails | undefined {
+  if (!(error instanceof ApiError) || error.problem?.code !== "ERR_QUERY_INVALID") return undefined;
+  const details = error.problem.details as Partial<FilterErrorDetails> | undefined;
+  if (
+    typeof details?.filter !== "string" ||
+    typeof details.column !== "number" ||
+    typeof details.length !== "number"
+  ) {
+    return undefined;
+  }
+  return {
+    filter: details.filter,
+    column: details.column,
+    length: details.length,
+    expected: Array.isArray(details.expected) ? details.expected : [],
+  };
+}
+
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-function url(path: string, params: Params): string {
-  const search = new URLSearchParams();
+function url(path: string, params: Params, repeated: readonly [string, string][] = []): string {
+  const search = new URLSearchParams([...repeated]);
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== "") search.set(name, value);
   }
@@ -45,10 +66,19 @@ function url(path: string, params: Params): string {
   return `${path}${query === "" ? "" : `?${query}`}`;
 }
 
-async function getJson<T>(path: string, params: Params, signal: AbortSignal): Promise<T> {
+async function getJson<T>(
+  path: string,
+  params: Params,
+  signal: AbortSignal,
+  // A parameter given more than once (`address=A&address=B`), which a record cannot hold.
+  repeated: readonly [string, string][] = [],
+): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url(path, params), { signal, headers: { accept: "application/json" } });
+    response = await fetch(url(path, params, repeated), {
+      signal,
+      headers: { accept: "application/json" },
+    });
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError("cannot reach the Tollgate server", "unreachable", { cause: error });
@@ -80,5 +110,13 @@ export const api = {
   top: (params: Params, signal: AbortSignal) => getJson<TopResponse>("api/v1/top", params, signal),
   timeseries: (params: Params, signal: AbortSignal) =>
     getJson<TimeseriesResponse>("api/v1/timeseries", params, signal),
+  /** One address (what is it?) or two, source then destination (a flow). */
+  explain: (addresses: readonly [string] | readonly [string, string], signal: AbortSignal) =>
+    getJson<ExplainResponse>(
+      "api/v1/explain",
+      {},
+      signal,
+      addresses.map((a) => ["address", a]),
+    ),
   status: (signal: AbortSignal) => getJson<StatusResponse>("api/v1/status", {}, signal),
 };

@@ -3,6 +3,7 @@ import {
   formatBitsPerSecond,
   formatBytes,
   formatCount,
+  formatCountry,
   formatKey,
   formatMetric,
   formatRate,
@@ -42,5 +43,13 @@ describe("format", () => {
     expect(formatStep(3_600_000)).toBe("1 h");
     expect(formatKey("proto", "6")).toBe("TCP (6)");
     expect(formatKey("src.addr", "")).toBe("(none)");
+  });
+
+  it("names countries with their code, and says when a country is unknown", () => {
+    expect(formatCountry("US")).toBe("United States (US)");
+    expect(formatCountry("se")).toBe("Sweden (SE)");
+    expect(formatKey("dst.country", "AU")).toBe("Australia (AU)");
+    expect(formatKey("src.country", "")).toBe("(unknown)");
+    expect(formatKey("src.site", "")).toBe("(none)");
   });
 });

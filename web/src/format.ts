@@ -131,9 +131,30 @@ const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
   "132": "SCTP",
 };
 
-/** How a top-N key reads in a table: protocol names, `(none)` for an empty key. */
+const REGION_NAMES = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
+
+/**
+ * An ISO 3166-1 alpha-2 code with its English name: `United States (US)`. No flag emoji: the
+ * regional-indicator pairs draw as empty boxes without an emoji font (Debian's Chromium here)
+ * and as bare letters on Windows, so the name carries it.
+ */
+export function formatCountry(code: string): string {
+  if (!/^[A-Za-z]{2}$/.test(code)) return code;
+  const upper = code.toUpperCase();
+  let name: string;
+  try {
+    name = REGION_NAMES.of(upper) ?? upper;
+  } catch {
+    // Some engines throw a RangeError for a well-formed but unassigned code: show the code.
+    name = upper;
+  }
+  return name === upper ? upper : `${name} (${upper})`;
+}
+
+/** How a top-N key reads in a table: protocol names, countries, `(none)` for an empty key. */
 export function formatKey(dimension: string, key: string): string {
-  if (key === "") return "(none)";
+  if (key === "") return dimension.endsWith(".country") ? "(unknown)" : "(none)";
+  if (dimension.endsWith(".country")) return formatCountry(key);
   if (dimension === "proto") {
     const name = PROTOCOL_NAMES[key];
     return name === undefined ? key : `${name} (${key})`;

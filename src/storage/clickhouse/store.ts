@@ -8,7 +8,7 @@ import {
   type InterfaceCounters,
 } from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
-import type { FlowStore, NetworkRef, TimeRange } from "../store.ts";
+import type { FlowStore, NetworkRef, RewritableFlowStore, TimeRange } from "../store.ts";
 import { contentId, exporterKey, networkAttributes, networkKey, type ContentId } from "./ids.ts";
 import { sqlString } from "./literals.ts";
 import {
@@ -36,6 +36,7 @@ import {
   type Tables,
 } from "./schema.ts";
 import { capabilitiesOf, type ServerCapabilities } from "./version.ts";
+import { scanCloudFlows } from "./scan.ts";
 
 export interface ClickHouseStoreConfig {
   /** HTTP interface, e.g. `http://127.0.0.1:8123`. */
@@ -73,7 +74,7 @@ export interface ClickHouseStoreDeps {
   nowMs?: () => number;
 }
 
-export interface ClickHouseStore extends FlowStore {
+export interface ClickHouseStore extends FlowStore, RewritableFlowStore {
   readonly url: string;
   /** The server's capabilities, known after start(). */
   capabilities(): ServerCapabilities | undefined;
@@ -608,5 +609,13 @@ export function createClickHouseStore(
       query("data range", () => queryDataRange(run, tables)),
     importCheckpoints: () => query("reading import checkpoints", readCheckpoints),
     countFlows: () => query("counting flows", () => count(tables.flows)),
+    scanFlows: (q, visit) => scanCloudFlows(run, tables, q, visit),
+    reclassify: () =>
+      Promise.reject(
+        new AppError(
+          "ERR_STORE_UNSUPPORTED",
+          "reclassifying stored flows is not implemented for ClickHouse (see docs/36-reclassify-and-suggest.md)",
+        ),
+      ),
   };
 }

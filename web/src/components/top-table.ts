@@ -1,5 +1,6 @@
 import type { Metric, TopResponse } from "../api-types.ts";
 import { h, replaceChildren } from "../dom.ts";
+import { condition } from "../filter-text.ts";
 import { formatExactMetric, formatKey, formatShare, formatValue, metricUnit } from "../format.ts";
 
 /**
@@ -12,11 +13,19 @@ export interface TopTable {
   update(response: TopResponse, metric: Metric): void;
 }
 
-export function createTopTable(options: {
+export interface TopTableOptions {
   dimension: string;
   caption: string;
   keyLabel: string;
-}): TopTable {
+  /** Drill-down: a click on a row (or Enter on its key) hands the row's key over. */
+  onSelect?: (key: string) => void;
+  /** A button per row, in its own column (explain an address, say). */
+  rowAction?: { label: string; title(key: string): string; run(key: string): void };
+}
+
+export function createTopTable(options: TopTableOptions): TopTable {
+  const { onSelect, rowAction } = options;
+  const columns = rowAction === undefined ? 4 : 5;
   const body = h("tbody");
   const foot = h("tfoot");
   const valueHeader = h("th", { scope: "col", class: "num" }, "Bytes");
@@ -34,11 +43,37 @@ export function createTopTable(options: {
         h("th", { scope: "col" }, options.keyLabel),
         valueHeader,
         h("th", { scope: "col", class: "share" }, "Share"),
+        rowAction === undefined
+          ? null
+          : h(
+              "th",
+              { scope: "col", class: "action" },
+              h("span", { class: "visually-hidden" }, "Actions"),
+            ),
       ),
     ),
     body,
     foot,
   );
+
+  if (onSelect !== undefined) {
+    element.classList.add("selectable");
+    // One listener for every row, redrawn or not: the key's button carries keyboard access and
+    // its click bubbles here too; the action column's own buttons are left to themselves.
+    body.addEventListener("click", (event) => {
+      const target = event.target as HTMLElement;
+      if (target.closest(".row-action") !== null) return;
+      const key = target.closest<HTMLElement>("tr[data-testid='top-row']")?.dataset["key"];
+      if (key !== undefined) onSelect(key);
+    });
+  }
+  if (rowAction !== undefined) {
+    body.addEventListener("click", (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLElement>(".row-action");
+      const key = button?.dataset["key"];
+      if (key !== undefined) rowAction.run(key);
+    });
+  }
 
   return {
     element,
@@ -52,17 +87,48 @@ export function createTopTable(options: {
           "tr",
           { "data-testid": "top-row", "data-key": row.key, "data-value": value },
           h("td", { class: "rank" }, String(index + 1)),
-          h("td", { class: "key", title: keyText }, keyText),
+          h(
+            "td",
+            { class: "key", title: keyText },
+            onSelect === undefined
+              ? keyText
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "key-button",
+                    title: `Filter on ${condition(options.dimension, row.key)}`,
+                  },
+                  keyText,
+                ),
+          ),
           h(
             "td",
             { class: "num", title: formatExactMetric(metric, value) },
             formatValue(metric, value),
           ),
           shareCell(value, whole),
+          rowAction === undefined
+            ? null
+            : h(
+                "td",
+                { class: "action" },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "row-action",
+                    "data-key": row.key,
+                    "data-testid": "row-action",
+                    title: rowAction.title(row.key),
+                  },
+                  rowAction.label,
+                ),
+              ),
         );
       });
       if (rows.length === 0) {
-        rows.push(h("tr", {}, h("td", { colspan: 4, class: "empty-row" }, "No flows.")));
+        rows.push(h("tr", {}, h("td", { colspan: columns, class: "empty-row" }, "No flows.")));
       }
       replaceChildren(body, ...rows);
       const other = response.other[metric];
@@ -79,6 +145,7 @@ export function createTopTable(options: {
             formatValue(metric, other),
           ),
           shareCell(other, whole),
+          rowAction === undefined ? null : h("td", { class: "action" }),
         ),
         h(
           "tr",
@@ -91,6 +158,7 @@ export function createTopTable(options: {
             formatValue(metric, whole),
           ),
           h("td", { class: "share" }, whole > 0 ? "100 %" : "–"),
+          rowAction === undefined ? null : h("td", { class: "action" }),
         ),
       );
     },

@@ -1,57 +1,44 @@
 import { api } from "../api-client.ts";
-import { DIRECTIONS, FIXED_DIMENSIONS, TAG_DIMENSION } from "../api-types.ts";
+import { DIRECTIONS, TAG_DIMENSION } from "../api-types.ts";
+import { createExplainPanel } from "../components/explain-panel.ts";
 import { createTopBarChart } from "../components/top-bar-chart.ts";
 import { createTopTable } from "../components/top-table.ts";
 import type { TopTable } from "../components/top-table.ts";
+import {
+  DIMENSION_GROUPS,
+  DIMENSION_LABELS,
+  dimensionLabel,
+  isAddressDimension,
+} from "../dimensions.ts";
 import { DIRECTION_LABELS } from "../direction-style.ts";
 import { h, replaceChildren } from "../dom.ts";
+import { addCondition, condition, pinnedAddress } from "../filter-text.ts";
 import { formatMetric } from "../format.ts";
-import { formatRoute, LIMITS, RANGE_LABELS, rangeParams } from "../route.ts";
+import { formatRoute, LIMITS, queryParams, RANGE_LABELS } from "../route.ts";
 import type { Route } from "../route.ts";
 import type { View } from "./view.ts";
-
-/** How each dimension reads in the picker. */
-const DIMENSION_LABELS: Readonly<Record<(typeof FIXED_DIMENSIONS)[number], string>> = {
-  "src.addr": "Source address",
-  "dst.addr": "Destination address",
-  "src.port": "Source port",
-  "dst.port": "Destination port",
-  proto: "Protocol",
-  exporter: "Exporter",
-  "in.if": "Input interface",
-  "out.if": "Output interface",
-  "src.net": "Source network",
-  "dst.net": "Destination network",
-  direction: "Direction",
-  "direction.source": "Direction decided by",
-  locality: "Locality",
-  "ip.version": "IP version",
-  "src.as": "Source AS",
-  "dst.as": "Destination AS",
-  source: "Source protocol or log",
-  "observed.action": "Cloud action (accept/reject)",
-  "cloud.provider": "Cloud provider",
-  "cloud.account": "Cloud account / project / subscription",
-  "cloud.region": "Cloud region",
-  "cloud.zone": "Cloud zone",
-  "cloud.vpc": "VPC / VNet",
-  "cloud.subnet": "Subnet",
-  "cloud.instance": "Instance",
-  "cloud.interface": "Cloud interface",
-};
 
 const TAG_OPTION = "tag";
 
 /**
  * Group flows by any dimension, optionally for one direction, and see the top N as a table and
- * a bar chart. The choices live in the URL so an exploration can be shared.
+ * a bar chart. The choices live in the URL so an exploration can be shared. A row's key drills
+ * down (adds `dimension = key` to the filter); grouped by an address, a row can be explained.
  */
 export function createExplore(): View {
   const dimension = h("select", { id: "explore-by", "data-testid": "explore-by" });
-  for (const value of FIXED_DIMENSIONS) {
-    dimension.append(h("option", { value }, `${DIMENSION_LABELS[value]} (${value})`));
+  for (const group of DIMENSION_GROUPS) {
+    dimension.append(
+      h(
+        "optgroup",
+        { label: group.label },
+        ...group.dimensions.map((value) =>
+          h("option", { value }, `${DIMENSION_LABELS[value]} (${value})`),
+        ),
+        group.withTags === true ? h("option", { value: TAG_OPTION }, "Tag… (src.tag.<key>)") : null,
+      ),
+    );
   }
-  dimension.append(h("option", { value: TAG_OPTION }, "Tag…"));
   const tag = h("input", {
     id: "explore-tag",
     type: "text",
@@ -94,6 +81,12 @@ export function createExplore(): View {
   const chart = createTopBarChart(chartBox);
   const tableSlot = h("div", { class: "table-scroll" });
   let table: { dimension: string; table: TopTable } | undefined;
+  // On a wide screen the page makes room for the panel, so every row's button stays in reach.
+  const explain = createExplainPanel({
+    onToggle(open) {
+      element.classList.toggle("explaining", open);
+    },
+  });
 
   const element = h(
     "div",
@@ -111,6 +104,7 @@ export function createExplore(): View {
       ),
       h("section", { class: "panel", "aria-label": "Top by dimension, table" }, tableSlot),
     ),
+    explain.element,
   );
 
   let current: Route | undefined;
@@ -157,7 +151,7 @@ export function createExplore(): View {
 
       const response = await api.top(
         {
-          ...rangeParams(route.range),
+          ...queryParams(route),
           by: route.by,
           metric: route.metric,
           limit: String(route.limit),
@@ -167,33 +161,70 @@ export function createExplore(): View {
       );
 
       if (table?.dimension !== route.by) {
-        table = {
-          dimension: route.by,
-          table: createTopTable({
-            dimension: route.by,
-            caption: `Top ${route.by}`,
-            keyLabel: route.by,
-          }),
-        };
+        table = { dimension: route.by, table: createTable(route.by) };
         replaceChildren(tableSlot, table.table.element);
       }
       table.table.update(response, route.metric);
-      title.textContent = `Top ${String(route.limit)} by ${route.by}`;
+      title.textContent = `Top ${String(route.limit)} by ${dimensionLabel(route.by)}`;
       note.textContent = [
+        route.filter === "" ? null : `filter: ${route.filter}`,
         route.direction === undefined
           ? "all directions"
           : DIRECTION_LABELS[route.direction].toLowerCase(),
         route.range === "all" ? "all stored flows" : `last ${RANGE_LABELS[route.range]}`,
         `${formatMetric(route.metric, response.total[route.metric])} in total`,
-      ].join(" · ");
+      ]
+        .filter((part) => part !== null)
+        .join(" · ");
       chart.update(response, route.by, route.metric);
       element.dataset["state"] = "ready";
       element.dataset["by"] = route.by;
       element.dataset["direction"] = route.direction ?? "";
       element.dataset["metric"] = route.metric;
+      element.dataset["filter"] = route.filter;
     },
     dispose() {
       chart.dispose();
+      explain.close();
     },
   };
+
+  function createTable(by: string): TopTable {
+    const label = dimensionLabel(by);
+    return createTopTable({
+      dimension: by,
+      caption: `Top ${label}`,
+      keyLabel: label,
+      onSelect(key) {
+        navigate({ filter: addCondition(current?.filter ?? "", condition(by, key)) });
+      },
+      ...(isAddressDimension(by)
+        ? {
+            rowAction: {
+              label: "Explain",
+              title: (key: string) => {
+                const other = otherEnd(by);
+                return other === undefined
+                  ? `Explain ${key}`
+                  : `Explain the flow ${flowOf(by, key, other).join(" → ")}`;
+              },
+              run: (key: string) => {
+                const other = otherEnd(by);
+                explain.open(other === undefined ? [key] : flowOf(by, key, other));
+              },
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** The far end the filter pins, when grouped by the other one: rows are then flows. */
+  function otherEnd(by: "src.addr" | "dst.addr"): string | undefined {
+    return pinnedAddress(current?.filter ?? "", by === "src.addr" ? "dst.addr" : "src.addr");
+  }
+}
+
+/** Source first, as the explain API reads a pair. */
+function flowOf(by: "src.addr" | "dst.addr", key: string, other: string): [string, string] {
+  return by === "src.addr" ? [key, other] : [other, key];
 }
