@@ -1,6 +1,7 @@
-import { api, ApiError, isAbort } from "./api-client.ts";
+import { api, ApiError, filterErrorOf, isAbort } from "./api-client.ts";
 import { METRICS } from "./api-types.ts";
 import type { StatusResponse } from "./api-types.ts";
+import { createFilterBox } from "./components/filter-box.ts";
 import { h, replaceChildren } from "./dom.ts";
 import { formatClock, formatCount } from "./format.ts";
 import { formatRoute, parseRoute, RANGE_LABELS, RANGES } from "./route.ts";
@@ -54,6 +55,14 @@ export function startApp(root: HTMLElement): void {
     "aria-live": "polite",
   });
 
+  // One filter for every page: it lives in the route, so switching pages keeps it.
+  const filterBox = createFilterBox({
+    onApply(filter) {
+      if (filter === route.filter) void refresh();
+      else navigate({ ...route, filter });
+    },
+  });
+
   const header = h(
     "header",
     { class: "topbar" },
@@ -88,7 +97,12 @@ export function startApp(root: HTMLElement): void {
         ...metricButtons,
       ),
     ),
+    h("div", { class: "topbar-row" }, filterBox.element),
   );
+  // Panels pinned under the sticky header (explain) read its height from this variable.
+  new ResizeObserver(() => {
+    root.style.setProperty("--topbar-height", `${String(header.offsetHeight)}px`);
+  }).observe(header);
   const banner = h("div", {
     class: "banner",
     role: "alert",
@@ -169,6 +183,7 @@ export function startApp(root: HTMLElement): void {
     METRICS.forEach((metric, index) => {
       metricButtons[index]?.setAttribute("aria-pressed", String(route.metric === metric));
     });
+    filterBox.show(route.filter);
     document.title = `${PAGE_TITLES[route.page]} · Tollgate`;
   }
 
@@ -193,6 +208,7 @@ export function startApp(root: HTMLElement): void {
       lastSuccess = new Date();
       showUpdated();
       banner.hidden = true;
+      filterBox.clearError();
       main.classList.remove("stale");
       renderStatus(statusResult);
     } catch (error) {
@@ -222,6 +238,17 @@ export function startApp(root: HTMLElement): void {
   }
 
   function showError(error: unknown): void {
+    const filterError = filterErrorOf(error);
+    if (filterError !== undefined) {
+      // The user's mistake, not the server's: said under the box, with the span marked, while
+      // the page keeps (and dims) what the last good filter showed.
+      const problem = error instanceof ApiError ? error.problem : undefined;
+      filterBox.showError(filterError, problem?.detail ?? "invalid filter");
+      banner.hidden = true;
+      main.classList.toggle("stale", lastSuccess !== undefined);
+      if (lastSuccess === undefined) view?.view.element.setAttribute("data-state", "error");
+      return;
+    }
     const unreachable = error instanceof ApiError && error.kind === "unreachable";
     const detail = error instanceof Error ? error.message : String(error);
     banner.dataset["kind"] = unreachable ? "unreachable" : "error";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRoute, formatRoute, parseRoute, rangeParams } from "./route.ts";
+import { defaultRoute, formatRoute, parseRoute, queryParams, rangeParams } from "./route.ts";
 
 describe("route", () => {
   it("reads the page and choices from the hash, defaulting what is missing or unknown", () => {
@@ -21,6 +21,19 @@ describe("route", () => {
     const route = { ...defaultRoute, page: "explore" as const, range: "7d" as const, by: "proto" };
     expect(formatRoute(route)).toBe("#/explore?range=7d&by=proto");
     expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it("keeps the filter on every page, encoded, so a link reproduces the view", () => {
+    const filter = 'direction = egress and src.tag."cost center" = cc-17 & more';
+    const route = { ...defaultRoute, filter };
+    expect(parseRoute(formatRoute(route))).toEqual(route);
+    const explore = { ...route, page: "explore" as const };
+    expect(parseRoute(formatRoute(explore))).toEqual(explore);
+    expect(formatRoute({ ...defaultRoute, filter: "proto = tcp" })).toBe("#/?filter=proto+%3D+tcp");
+    expect(queryParams({ ...defaultRoute, range: "all", filter: "proto = tcp" })).toEqual({
+      filter: "proto = tcp",
+    });
+    expect(queryParams(defaultRoute).filter).toBeUndefined();
   });
 
   it("leaves both bounds open for the whole range", () => {

@@ -35,6 +35,12 @@ export interface Route {
   by: string;
   direction: Direction | undefined;
   limit: number;
+  /**
+   * A filter expression (docs/33-filter-language.md), shared by every page and sent as the
+   * API's `filter=`; empty for none. Kept as typed, even when the server refuses it, so the
+   * link reproduces what the user saw and the box keeps their text.
+   */
+  filter: string;
 }
 
 export const defaultRoute: Route = {
@@ -45,6 +51,7 @@ export const defaultRoute: Route = {
   by: "dst.port",
   direction: undefined,
   limit: 10,
+  filter: "",
 };
 
 function oneOf<T extends string>(choices: readonly T[], value: string | null): T | undefined {
@@ -67,6 +74,7 @@ export function parseRoute(hash: string): Route {
     by: by !== null && isDimension(by) ? by : defaultRoute.by,
     direction: oneOf(DIRECTIONS, query.get("direction")),
     limit: (LIMITS as readonly number[]).includes(limit) ? limit : defaultRoute.limit,
+    filter: query.get("filter")?.trim() ?? defaultRoute.filter,
   };
 }
 
@@ -76,6 +84,7 @@ export function formatRoute(route: Route): string {
   if (route.range !== defaultRoute.range) query.set("range", route.range);
   if (route.metric !== defaultRoute.metric) query.set("metric", route.metric);
   if (!route.rate) query.set("as", "total");
+  if (route.filter !== "") query.set("filter", route.filter);
   if (route.page === "explore") {
     if (route.by !== defaultRoute.by) query.set("by", route.by);
     if (route.direction !== undefined) query.set("direction", route.direction);
@@ -89,4 +98,9 @@ export function formatRoute(route: Route): string {
 /** The API's time bounds for a range choice: `all` leaves both open (first to last flow). */
 export function rangeParams(range: RangeChoice): Params {
   return range === "all" ? {} : { since: range, until: "now" };
+}
+
+/** The API parameters every query of a page shares: the time bounds and the filter. */
+export function queryParams(route: Route): Params {
+  return { ...rangeParams(route.range), filter: route.filter === "" ? undefined : route.filter };
 }

@@ -5,13 +5,30 @@ import type { Route } from "../route.ts";
 
 /**
  * Shown instead of charts when there is nothing to draw: either nothing is stored yet (how to
- * get flows in), or the chosen range is empty while older flows exist (offer the whole range).
+ * get flows in), or the chosen range is empty while older flows exist (offer the whole range),
+ * or the filter matches none of the range's flows (offer to remove it).
  */
 export function emptyState(
-  kind: "store" | "range",
+  kind: "store" | "range" | "filter",
   route: Route,
   status: StatusResponse | undefined,
 ): HTMLElement {
+  if (kind === "filter") {
+    return h(
+      "section",
+      { class: "empty-state", "data-testid": "empty-state", "data-empty": "filter" },
+      h("h2", {}, "No flows match the filter"),
+      h(
+        "p",
+        {},
+        "The range holds flows, but none match ",
+        h("code", {}, route.filter),
+        ". ",
+        h("a", { href: formatRoute({ ...route, filter: "" }) }, "Remove the filter"),
+        ".",
+      ),
+    );
+  }
   if (kind === "range") {
     return h(
       "section",

@@ -9,7 +9,8 @@ import { createTopTable } from "../components/top-table.ts";
 import type { TopTable } from "../components/top-table.ts";
 import { h, replaceChildren } from "../dom.ts";
 import { formatStep } from "../format.ts";
-import { formatRoute, RANGE_LABELS, rangeParams } from "../route.ts";
+import { addCondition, condition } from "../filter-text.ts";
+import { formatRoute, queryParams, RANGE_LABELS, rangeParams } from "../route.ts";
 import type { Route } from "../route.ts";
 import type { View } from "./view.ts";
 
@@ -22,6 +23,7 @@ interface TopPanel {
 }
 
 export function createOverview(): View {
+  let current: Route | undefined;
   const cards = createDirectionCards();
   const heading = h("h1", { id: "page-title" }, "Overview");
   const rangeText = h("p", { class: "range-text", "data-testid": "range-text" });
@@ -54,7 +56,17 @@ export function createOverview(): View {
     keyLabel: string,
     params: Params,
   ): { panel: HTMLElement; top: TopPanel } => {
-    const table = createTopTable({ dimension, caption: title, keyLabel });
+    const table = createTopTable({
+      dimension,
+      caption: title,
+      keyLabel,
+      // Drill-down: the row's key joins the filter, and the whole page follows.
+      onSelect(key) {
+        if (current === undefined) return;
+        const filter = addCondition(current.filter, condition(dimension, key));
+        location.hash = formatRoute({ ...current, filter });
+      },
+    });
     return {
       panel: panel(title, note, table.element),
       top: { params: { by: dimension, ...params }, table },
@@ -130,7 +142,8 @@ export function createOverview(): View {
   return {
     element,
     async load(route, signal, statusPromise) {
-      const range = rangeParams(route.range);
+      current = route;
+      const range = queryParams(route);
       const metric = route.metric;
       asRate.textContent = metric === "bytes" ? "bits/s" : `${metric}/s`;
       asTotal.textContent = "per step";
@@ -182,21 +195,31 @@ export function createOverview(): View {
     signal: AbortSignal,
     statusPromise: Promise<StatusResponse>,
   ): Promise<void> {
-    // An empty range may still sit beside stored flows: ask for everything to tell which.
+    // An empty answer may still sit beside stored flows: the filter or the range left them out.
+    // Ask without the filter, then without the range, to tell the user which.
+    const unfiltered =
+      route.filter === "" ? undefined : await api.summary(rangeParams(route.range), signal);
     const everything = route.range === "all" ? undefined : await api.summary({}, signal);
-    const kind = everything === undefined || everything.total.flows === 0 ? "store" : "range";
+    const kind =
+      unfiltered !== undefined && unfiltered.total.flows > 0
+        ? "filter"
+        : everything === undefined || everything.total.flows === 0
+          ? "store"
+          : "range";
     const status = await statusPromise.catch(() => undefined);
     replaceChildren(emptySlot, emptyState(kind, route, status));
     content.hidden = true;
     element.dataset["state"] = "empty";
     element.dataset["metric"] = route.metric;
     element.dataset["range"] = route.range;
+    element.dataset["filter"] = route.filter;
   }
 
   function markReady(route: Route): void {
     element.dataset["state"] = "ready";
     element.dataset["metric"] = route.metric;
     element.dataset["range"] = route.range;
+    element.dataset["filter"] = route.filter;
   }
 }
 
