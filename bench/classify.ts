@@ -162,6 +162,7 @@ function createNaiveClassifier(): (flow: DecodedFlow, receivedMs: number) => Flo
       attributes: EMPTY_ATTRIBUTES,
       origin: "",
       enclosing: [],
+      place: { provider: "", region: "", zone: "" },
     };
     map.set(
       prefix.version === 4

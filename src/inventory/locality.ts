@@ -16,7 +16,7 @@
  * - any other public address: `internet`; anything else (undeclared private space): `unknown`.
  */
 import type { Locality } from "../core/index.ts";
-import { isCloudProvider, type NetworkAttributes } from "./attributes.ts";
+import { isCloudProvider } from "./attributes.ts";
 
 /** Where the near end is: from its network's attributes, or a cloud flow log's context. */
 export interface Place {
@@ -34,8 +34,8 @@ export interface CloudRangeLike {
 }
 
 export interface FarEnd {
-  /** The far end's declared network attributes, when it is in the inventory. */
-  readonly network: NetworkAttributes | undefined;
+  /** Where the far end's declared network is, when it is in the inventory. */
+  readonly network: Place | undefined;
   /** The cloud range holding the far address, when not declared. */
   readonly cloud: CloudRangeLike | undefined;
   /** Whether the far address is global unicast (not private, loopback, link-local…). */

@@ -11,6 +11,7 @@ import {
   type NetworkAttribute,
   type NetworkAttributes,
 } from "./attributes.ts";
+import type { Place } from "./locality.ts";
 
 /** One declared network: a name, its prefixes (CIDR text), free tags and attributes. */
 export interface NetworkDeclaration {
@@ -45,6 +46,11 @@ export interface NetworkMatch {
   readonly origin: string;
   /** The enclosing declared networks' matches, nearest first: what `explain` shows. */
   readonly enclosing: readonly NetworkMatch[];
+  /**
+   * Provider, region and zone: all locality needs of a network. Interned per distinct triple,
+   * so the classifier caches locality decisions by a handful of places, not by network.
+   */
+  readonly place: Place;
 }
 
 /** A problem in the declarations, with the configuration path it comes from. */
@@ -156,6 +162,20 @@ export function buildNetworkTable(
     internedAttributes.set(key, frozen);
     return frozen;
   };
+  const places = new Map<string, Place>();
+  const placeOf = (attributes: NetworkAttributes): Place => {
+    const key = `${attributes.provider}\u0000${attributes.region}\u0000${attributes.zone}`;
+    let place = places.get(key);
+    if (place === undefined) {
+      place = Object.freeze({
+        provider: attributes.provider,
+        region: attributes.region,
+        zone: attributes.zone,
+      });
+      places.set(key, place);
+    }
+    return place;
+  };
   const sorted = [...declared].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
   const stack: {
     prefix: Prefix;
@@ -180,11 +200,13 @@ export function buildNetworkTable(
       if (value !== undefined && value !== "") attributes[attribute] = value;
     }
     const enclosing = parent === undefined ? [] : [parent.match, ...parent.match.enclosing];
+    const interned = internAttributes(attributes);
     const match: NetworkMatch = Object.freeze({
       name: declaration?.name ?? "",
       prefix: entry.prefix.text,
       tags,
-      attributes: internAttributes(attributes),
+      attributes: interned,
+      place: placeOf(interned),
       origin: declaration?.origin ?? "",
       enclosing: Object.freeze(enclosing),
     });

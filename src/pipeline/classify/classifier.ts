@@ -91,7 +91,9 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   const indexOfNetwork = new Map<string, number>();
   // Locality by near place, then far end (a NetworkMatch, a cloud range, PUBLIC_FAR/PRIVATE_FAR).
   let localityCache = new Map<object, Map<object, number>>();
-  const placeOfCloud = new Map<CloudContext, Place>();
+  // Weak: batches bring new context objects; the places they map to are few and kept.
+  const placeOfCloud = new WeakMap<CloudContext, Place>();
+  const cloudPlaces = new Map<string, Place>();
 
   const intern = (ref: NetworkRef, key: string): number => {
     let index = indexOfNetwork.get(key);
@@ -149,19 +151,26 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   };
 
   const placeOf = (batch: FlowBatch, row: number, near: NetworkMatch | undefined): Place => {
-    if (near !== undefined && near.attributes.provider !== "") return near.attributes;
+    if (near !== undefined && near.place.provider !== "") return near.place;
     // A cloud flow log says where its interface is: the near end, when the inventory does not.
     const cloudIndex = batch.cloud[row] ?? 0;
-    if (cloudIndex === 0) return near?.attributes ?? NOWHERE;
+    if (cloudIndex === 0) return near?.place ?? NOWHERE;
     const context = batch.clouds[cloudIndex - 1];
     if (context === undefined) return NOWHERE;
     let place = placeOfCloud.get(context);
     if (place === undefined) {
-      place = Object.freeze({
-        provider: context.provider,
-        region: context.region,
-        zone: context.zone,
-      });
+      // Interned by value: thousands of interfaces share a few (provider, region, zone), and the
+      // locality cache is keyed by place.
+      const key = `${context.provider}\u0000${context.region}\u0000${context.zone}`;
+      place = cloudPlaces.get(key);
+      if (place === undefined) {
+        place = Object.freeze({
+          provider: context.provider,
+          region: context.region,
+          zone: context.zone,
+        });
+        cloudPlaces.set(key, place);
+      }
       placeOfCloud.set(context, place);
     }
     return place;
@@ -186,12 +195,11 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     }
     let locality = byFar.get(far);
     if (locality === undefined) {
+      // `far` is a declared network's place, a cloud range, PUBLIC_FAR or PRIVATE_FAR.
+      const isCloud = "service" in far;
       const decided = decideLocality(near === NOWHERE ? undefined : near, {
-        network:
-          far === PUBLIC_FAR || far === PRIVATE_FAR || !("attributes" in far)
-            ? undefined
-            : (far as NetworkMatch).attributes,
-        cloud: "service" in far ? (far as CloudRangeLike) : undefined,
+        network: far === PUBLIC_FAR || far === PRIVATE_FAR || isCloud ? undefined : (far as Place),
+        cloud: isCloud ? (far as CloudRangeLike) : undefined,
         global: far !== PRIVATE_FAR,
       });
       locality = LOCALITY_INDEX.get(decided.locality) ?? 0;
@@ -300,8 +308,10 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       // The far end is the source for ingress only (farEndIsSource).
       const farIsSource = direction === INGRESS;
       const nearMatch = farIsSource ? dstMatch : srcMatch;
+      const farMatch = farIsSource ? srcMatch : dstMatch;
       const far: object =
-        (farIsSource ? srcEnd : dstEnd) ??
+        farMatch?.place ??
+        (farIsSource ? srcCloud : dstCloud) ??
         ((
           farIsSource
             ? srcV4
@@ -314,10 +324,10 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
           ? PUBLIC_FAR
           : PRIVATE_FAR);
       const near =
-        nearMatch !== undefined && nearMatch.attributes.provider !== ""
-          ? nearMatch.attributes
+        nearMatch !== undefined && nearMatch.place.provider !== ""
+          ? nearMatch.place
           : (cloud[row] ?? 0) === 0
-            ? (nearMatch?.attributes ?? NOWHERE)
+            ? (nearMatch?.place ?? NOWHERE)
             : placeOf(batch, row, nearMatch);
       batch.locality[row] = localityOf(near, far);
 
