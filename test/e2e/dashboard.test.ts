@@ -31,6 +31,16 @@ interface Top {
   total: Totals;
 }
 
+interface FilterProblem {
+  detail: string;
+  details: { filter: string; column: number; length: number; expected: string[] };
+}
+
+/** The API's URL for a query with a filter expression, encoded as the page encodes it. */
+function withFilter(route: string, filter: string): string {
+  return `${route}${route.includes("?") ? "&" : "?"}filter=${encodeURIComponent(filter)}`;
+}
+
 const hasChromium = peerAvailable(`Chromium (${CHROMIUM})`, existsSync(CHROMIUM));
 
 describe.runIf(hasChromium)("dashboard in Chromium", () => {
@@ -40,6 +50,8 @@ describe.runIf(hasChromium)("dashboard in Chromium", () => {
   const profileDir = mkdtempSync(path.join(os.tmpdir(), "tollgate-chromium-"));
   const screenshotDir = mkdtempSync(path.join(os.tmpdir(), "tollgate-screens-"));
   const pageErrors: string[] = [];
+  // The broken-filter step makes the server answer 400 on purpose; Chromium logs each one.
+  let expectBadRequests = false;
 
   beforeAll(async () => {
     // The server serves web/dist: build it from the current sources so the test never checks a
@@ -64,9 +76,11 @@ describe.runIf(hasChromium)("dashboard in Chromium", () => {
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
       // The error-state step stops the server on purpose; the failed fetches it logs are expected.
-      if (message.type() === "error" && !message.text().includes("ERR_CONNECTION_REFUSED")) {
-        pageErrors.push(message.text());
-      }
+      const text = message.text();
+      const expected =
+        text.includes("ERR_CONNECTION_REFUSED") ||
+        (expectBadRequests && text.includes("status of 400 (Bad Request)"));
+      if (message.type() === "error" && !expected) pageErrors.push(text);
     });
   });
 
@@ -176,6 +190,158 @@ describe.runIf(hasChromium)("dashboard in Chromium", () => {
     await page.screenshot({ path: path.join(screenshotDir, "explore.png"), fullPage: true });
   });
 
+  it("applies a typed filter on every page, with the API's numbers for the same filter", async () => {
+    const server = tollgate!;
+    const filter = "direction = egress and proto = tcp";
+    await page.goto(`${server.httpUrl}/#/?range=all`);
+    await page.locator('[data-testid="overview"][data-state="ready"]').waitFor();
+    const box = page.getByTestId("filter-input");
+    await box.fill(filter);
+    await box.press("Enter");
+    await page
+      .locator(`[data-testid="overview"][data-state="ready"][data-filter="${filter}"]`)
+      .waitFor();
+    expect(decodeURIComponent(page.url().replace(/\+/g, " "))).toContain(`filter=${filter}`);
+
+    const everything = await getJson<Summary>(server.httpUrl, "/api/v1/summary");
+    const summary = await getJson<Summary>(server.httpUrl, withFilter("/api/v1/summary", filter));
+    expect(summary.egress.flows).toBeGreaterThan(0);
+    expect(summary.total.flows).toBeLessThan(everything.total.flows);
+    for (const direction of [...DIRECTIONS, "all"] as const) {
+      for (const metric of METRICS) {
+        const expected = direction === "all" ? summary.total[metric] : summary[direction][metric];
+        const value = await page
+          .getByTestId(`total-${direction}-${metric}`)
+          .getAttribute("data-value");
+        expect(Number(value), `${direction} ${metric}`).toBe(expected);
+      }
+    }
+    await expectTopTable(page, server.httpUrl, "src.addr", "bytes", filter);
+
+    // The filter belongs to the route, not the page: the explorer applies it too.
+    await page.getByRole("link", { name: "Explore" }).click();
+    await page
+      .locator(`[data-testid="explore"][data-state="ready"][data-filter="${filter}"]`)
+      .waitFor();
+    expect(await box.inputValue()).toBe(filter);
+    await page.getByTestId("explore-by").selectOption("dst.country");
+    await page
+      .locator('[data-testid="explore"][data-state="ready"][data-by="dst.country"]')
+      .waitFor();
+    const top = await getJson<Top>(
+      server.httpUrl,
+      withFilter("/api/v1/top?by=dst.country&metric=bytes&limit=10", filter),
+    );
+    expect(top.rows.length).toBeGreaterThan(0);
+    const table = page.getByTestId("top-dst.country");
+    expect(await rowsOf(table.getByTestId("top-row"))).toEqual(
+      top.rows.map((row) => ({ key: row.key, value: row.bytes })),
+    );
+    expect(Number(await table.getByTestId("top-total").getAttribute("data-value"))).toBe(
+      top.total.bytes,
+    );
+    // Countries read as names with their code.
+    const country = top.rows.find((row) => row.key === "US");
+    if (country !== undefined) {
+      expect(await table.locator('[data-key="US"] .key').textContent()).toBe("United States (US)");
+    }
+    await page.screenshot({ path: path.join(screenshotDir, "filtered.png"), fullPage: true });
+  });
+
+  it("marks a broken filter where the server says, keeping what was typed", async () => {
+    const server = tollgate!;
+    const broken = "dst.contry = US";
+    const response = await fetch(`${server.httpUrl}${withFilter("/api/v1/top?by=proto", broken)}`);
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as FilterProblem;
+    const { column, length } = problem.details;
+    const wrong = broken.slice(column - 1, column - 1 + length);
+    expect(wrong).toBe("dst.contry");
+
+    expectBadRequests = true;
+    const rowsBefore = await page.getByTestId("top-row").count();
+    const box = page.getByTestId("filter-input");
+    await box.fill(broken);
+    await box.press("Enter");
+    const error = page.locator('[data-testid="filter-form"][data-state="error"]');
+    await error.waitFor();
+    expect(await page.getByTestId("filter-message").textContent()).toBe(problem.detail);
+    expect(problem.detail).toContain("did you mean dst.country");
+    expect(await page.getByTestId("filter-echo").textContent()).toBe(broken);
+    expect(await page.getByTestId("filter-mark").textContent()).toBe(wrong);
+    expect(await page.getByTestId("filter-mark-inline").textContent()).toBe(wrong);
+    expect(await box.inputValue()).toBe(broken);
+    expect(await box.getAttribute("aria-invalid")).toBe("true");
+    // The page keeps the last good answer (dimmed) rather than going blank.
+    expect(await page.getByTestId("top-row").count()).toBe(rowsBefore);
+    expect(await page.getByTestId("error-banner").isHidden()).toBe(true);
+    await page.screenshot({ path: path.join(screenshotDir, "filter-error.png") });
+
+    await page.getByTestId("filter-clear").click();
+    await page.locator('[data-testid="explore"][data-state="ready"][data-filter=""]').waitFor();
+    await page.locator('[data-testid="filter-form"][data-state="ok"]').waitFor();
+    expectBadRequests = false;
+  });
+
+  it("drills down from a row of the top table into the filter", async () => {
+    const server = tollgate!;
+    await page.getByTestId("explore-by").selectOption("locality");
+    await page.locator('[data-testid="explore"][data-state="ready"][data-by="locality"]').waitFor();
+    const top = await getJson<Top>(server.httpUrl, "/api/v1/top?by=locality&metric=bytes&limit=10");
+    const table = page.getByTestId("top-locality");
+    expect(await rowsOf(table.getByTestId("top-row"))).toEqual(
+      top.rows.map((row) => ({ key: row.key, value: row.bytes })),
+    );
+    const first = top.rows[0]!;
+    await table.getByTestId("top-row").first().click();
+    const filter = `locality = ${first.key}`;
+    await page
+      .locator(`[data-testid="explore"][data-state="ready"][data-filter="${filter}"]`)
+      .waitFor();
+    expect(await page.getByTestId("filter-input").inputValue()).toBe(filter);
+    const drilled = await getJson<Top>(
+      server.httpUrl,
+      withFilter("/api/v1/top?by=locality&metric=bytes&limit=10", filter),
+    );
+    expect(drilled.rows).toEqual([first]);
+    expect(await rowsOf(table.getByTestId("top-row"))).toEqual([
+      { key: first.key, value: first.bytes },
+    ]);
+    await page.getByTestId("filter-clear").click();
+    await page.locator('[data-testid="explore"][data-state="ready"][data-filter=""]').waitFor();
+  });
+
+  it("explains an address row: its network, prefix and tags", async () => {
+    const server = tollgate!;
+    await page.getByTestId("explore-by").selectOption("src.addr");
+    await page.locator('[data-testid="explore"][data-state="ready"][data-by="src.addr"]').waitFor();
+    const top = await getJson<Top>(server.httpUrl, "/api/v1/top?by=src.addr&metric=bytes&limit=10");
+    // A source in one of our (default, private) networks, which explain must name.
+    const ours = top.rows.find((row) => row.key.startsWith("10."));
+    expect(ours, "a 10/8 source among the top 10").toBeDefined();
+    const address = ours!.key;
+    const answer = await getJson<{
+      kind: string;
+      address: { network?: { name: string; prefix: string } };
+    }>(server.httpUrl, `/api/v1/explain?address=${address}`);
+    const network = answer.address.network!;
+
+    await page.locator(`.row-action[data-key="${address}"]`).click();
+    const panel = page.locator(
+      `[data-testid="explain-panel"][data-state="ready"][data-address="${address}"]`,
+    );
+    await panel.waitFor();
+    const section = panel.getByTestId("explain-network");
+    expect(await section.textContent()).toContain(network.name);
+    expect(await section.textContent()).toContain(network.prefix);
+    expect(await panel.getByTestId("explain-tags").count()).toBe(1);
+    await page.screenshot({ path: path.join(screenshotDir, "explain.png") });
+    await panel.getByTestId("explain-close").click();
+    await page.locator('[data-testid="explain-panel"][data-state="closed"]').waitFor({
+      state: "hidden",
+    });
+  });
+
   it("says the server is unreachable once it stops, keeping the last data", async () => {
     const server = tollgate!;
     await server.stop();
@@ -222,8 +388,10 @@ async function expectTopTable(
   httpUrl: string,
   dimension: string,
   metric: (typeof METRICS)[number],
+  filter = "",
 ): Promise<void> {
-  const top = await getJson<Top>(httpUrl, `/api/v1/top?by=${dimension}&metric=${metric}&limit=10`);
+  const route = `/api/v1/top?by=${dimension}&metric=${metric}&limit=10`;
+  const top = await getJson<Top>(httpUrl, filter === "" ? route : withFilter(route, filter));
   expect(top.rows.length).toBeGreaterThan(0);
   const table = page.getByTestId(`top-${dimension}`);
   expect(await rowsOf(table.getByTestId("top-row"))).toEqual(
