@@ -119,6 +119,8 @@ export function startApp(root: HTMLElement): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: AbortController | undefined;
   let lastSuccess: Date | undefined;
+  /** The current filter was refused: asking again every 10 s would get the same 400. */
+  let filterRefused = false;
 
   RANGES.forEach((range, index) => {
     rangeButtons[index]?.addEventListener("click", () => {
@@ -141,6 +143,7 @@ export function startApp(root: HTMLElement): void {
   });
   window.addEventListener("hashchange", () => {
     route = parseRoute(location.hash);
+    filterRefused = false;
     void refresh();
   });
   document.addEventListener("visibilitychange", () => {
@@ -208,6 +211,7 @@ export function startApp(root: HTMLElement): void {
       lastSuccess = new Date();
       showUpdated();
       banner.hidden = true;
+      filterRefused = false;
       filterBox.clearError();
       main.classList.remove("stale");
       renderStatus(statusResult);
@@ -217,7 +221,7 @@ export function startApp(root: HTMLElement): void {
     } finally {
       if (inFlight === controller) {
         inFlight = undefined;
-        if (!paused && document.visibilityState === "visible") {
+        if (!paused && !filterRefused && document.visibilityState === "visible") {
           timer = setTimeout(() => void refresh(), REFRESH_MS);
         }
       }
@@ -244,6 +248,7 @@ export function startApp(root: HTMLElement): void {
       // the page keeps (and dims) what the last good filter showed.
       const problem = error instanceof ApiError ? error.problem : undefined;
       filterBox.showError(filterError, problem?.detail ?? "invalid filter");
+      filterRefused = true;
       banner.hidden = true;
       main.classList.toggle("stale", lastSuccess !== undefined);
       if (lastSuccess === undefined) view?.view.element.setAttribute("data-state", "error");
