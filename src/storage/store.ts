@@ -6,6 +6,7 @@ import type {
   Tags,
 } from "../core/index.ts";
 import type { FilterExpression } from "../query/filter/index.ts";
+import type { ExploreQuery, ExploreResult } from "./explore.ts";
 import type { QuerySource } from "./tiers.ts";
 
 /**
@@ -208,6 +209,8 @@ export interface FlowStore {
   summary(query: SummaryQuery): Promise<SummaryResult>;
   top(query: TopQuery): Promise<TopResult>;
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;
+  /** The explorer's query: top groups over several dimensions, their series and statistics (explore.ts). */
+  explore(query: ExploreQuery): Promise<ExploreResult>;
   /** First and last stored flow end times, or null when the store is empty. */
   dataRange(): Promise<TimeRange | null>;
   /** The committed progress of every file ever imported (one per file). */

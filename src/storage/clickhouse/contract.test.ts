@@ -4,7 +4,7 @@ import {
   startClickHouse,
   type ClickHouseServer,
 } from "../../../test/helpers/clickhouse.ts";
-import { describeFlowStoreContract } from "../contract/index.ts";
+import { describeExploreContract, describeFlowStoreContract } from "../contract/index.ts";
 import { createClickHouseStore, defaultClickHouseStoreConfig } from "./index.ts";
 
 // One real clickhouse-server for the file; every contract test gets a database of its own.
@@ -17,29 +17,27 @@ if (clickhouseAvailable()) {
     await server?.stop();
   });
   let counter = 0;
-  describeFlowStoreContract(
-    "clickhouse",
-    async () => {
-      if (server === undefined) throw new Error("clickhouse-server did not start");
-      counter++;
-      const database = `contract_${process.pid}_${counter}`;
-      const store = createClickHouseStore({
-        ...defaultClickHouseStoreConfig,
-        url: server.url,
-        database,
-      });
-      await store.start();
-      const url = server.url;
-      return {
-        store,
-        dispose: async () => {
-          await store.stop();
-          await fetch(`${url}/`, { method: "POST", body: `DROP DATABASE IF EXISTS ${database}` });
-        },
-      };
-    },
-    { atomicCheckpoints: false },
-  );
+  const open = async () => {
+    if (server === undefined) throw new Error("clickhouse-server did not start");
+    counter++;
+    const database = `contract_${process.pid}_${counter}`;
+    const store = createClickHouseStore({
+      ...defaultClickHouseStoreConfig,
+      url: server.url,
+      database,
+    });
+    await store.start();
+    const url = server.url;
+    return {
+      store,
+      dispose: async () => {
+        await store.stop();
+        await fetch(`${url}/`, { method: "POST", body: `DROP DATABASE IF EXISTS ${database}` });
+      },
+    };
+  };
+  describeFlowStoreContract("clickhouse", open, { atomicCheckpoints: false });
+  describeExploreContract("clickhouse", open);
 } else {
   describe.skip("FlowStore contract: clickhouse (clickhouse-server not installed)", () => {
     it("needs clickhouse-server", () => undefined);

@@ -38,7 +38,7 @@ export const TIMESERIES_POINTS_MAX = 100_000;
 /** Runs one SELECT and gives its rows (JSONCompact: arrays of values) and the totals row. */
 export type RunQuery = (sql: string) => Promise<{ data: unknown[][]; totals?: unknown[] }>;
 
-interface DimensionSql {
+export interface DimensionSql {
   /** Key expressions, grouped and ordered in this order; one key unless an address. */
   keys: string[];
   /** Turns the key values into the row's key text. */
@@ -161,7 +161,7 @@ function invalid(message: string): AppError {
   return new AppError("ERR_QUERY_INVALID", message);
 }
 
-function dimensionSql(by: Dimension): DimensionSql {
+export function dimensionSql(by: Dimension): DimensionSql {
   const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
   if (fixed !== undefined) return fixed;
   // isDimension has checked the key's characters; it still goes through the literal encoder.
@@ -209,7 +209,7 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
 }
 
 /** The time range, `--direction` and the filter expression (filter-sql.ts), ANDed. */
-function whereSql(tables: Tables, range: TimeRange, filter: FlowFilter | undefined): string {
+export function whereSql(tables: Tables, range: TimeRange, filter: FlowFilter | undefined): string {
   let sql = `end_ms >= ${sqlInteger(range.fromMs)} AND end_ms < ${sqlInteger(range.toMs)}`;
   if (filter?.direction !== undefined) sql += ` AND direction = ${sqlString(filter.direction)}`;
   if (filter?.where !== undefined) {
@@ -218,7 +218,7 @@ function whereSql(tables: Tables, range: TimeRange, filter: FlowFilter | undefin
   return sql;
 }
 
-function toNumber(value: unknown): number {
+export function toNumber(value: unknown): number {
   if (typeof value === "number") return value;
   if (typeof value === "string") return Number(value);
   return 0;
@@ -231,7 +231,7 @@ export async function queryDataRange(run: RunQuery, tables: Tables): Promise<Tim
   return { fromMs: toNumber(first), toMs: toNumber(last) + 1 };
 }
 
-async function resolveRange(
+export async function resolveRange(
   run: RunQuery,
   tables: Tables,
   range: Partial<TimeRange>,

@@ -19,6 +19,7 @@ import {
   type RunQuery,
 } from "./queries.ts";
 import { createNativeEncoder } from "./native.ts";
+import { queryExplore } from "./explore.ts";
 import { RecordConversionError } from "./row-binary.ts";
 import {
   ENUM_COLUMNS,
@@ -605,6 +606,7 @@ export function createClickHouseStore(
     summary: (q) => query("summary", () => querySummary(run, tables, q)),
     top: (q) => query("top", () => queryTop(run, tables, q)),
     timeseries: (q) => query("time series", () => queryTimeseries(run, tables, q)),
+    explore: (q) => query("explore", () => queryExplore(run, tables, q)),
     dataRange: (): Promise<TimeRange | null> =>
       query("data range", () => queryDataRange(run, tables)),
     importCheckpoints: () => query("reading import checkpoints", readCheckpoints),

@@ -1,29 +1,28 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeFlowStoreContract } from "../contract/index.ts";
+import { describeExploreContract, describeFlowStoreContract } from "../contract/index.ts";
 import { createDuckDbStore } from "./index.ts";
 
 let counter = 0;
 
-describeFlowStoreContract(
-  "duckdb",
-  async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "tollgate-contract-duckdb-"));
-    counter++;
-    const store = createDuckDbStore({
-      path: path.join(dir, `flows-${counter}.duckdb`),
-      readOnly: false,
-      threads: 1,
-    });
-    await store.start();
-    return {
-      store,
-      dispose: async () => {
-        await store.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-  { atomicCheckpoints: true },
-);
+async function open() {
+  const dir = mkdtempSync(path.join(tmpdir(), "tollgate-contract-duckdb-"));
+  counter++;
+  const store = createDuckDbStore({
+    path: path.join(dir, `flows-${counter}.duckdb`),
+    readOnly: false,
+    threads: 1,
+  });
+  await store.start();
+  return {
+    store,
+    dispose: async () => {
+      await store.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describeFlowStoreContract("duckdb", open, { atomicCheckpoints: true });
+describeExploreContract("duckdb", open);

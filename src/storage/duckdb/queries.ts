@@ -192,14 +192,14 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
 
 /**
  * The FROM and WHERE of a query: the flows table joined with what the filter's fields and
- * `dimension` read, and the time range, `--direction` and filter expression ANDed.
+ * `dimensions` read, and the time range, `--direction` and filter expression ANDed.
  */
-function fromWhereSql(
+export function fromWhereSql(
   range: TimeRange,
   filter: FlowFilter | undefined,
   params: Params,
   table: QueryTable,
-  dimension?: DimensionSql,
+  ...dimensions: (DimensionSql | undefined)[]
 ): { from: string; where: string } {
   // Bound as BIGINT (not DOUBLE) so the comparison stays on the column's type and DuckDB can
   // prune row groups by their end_ms zone maps. Parameters are cast in the SQL too: an uncast
@@ -214,7 +214,7 @@ function fromWhereSql(
     sql += " AND direction = $direction::VARCHAR";
   }
   const joins = new Set<NonNullable<DimensionSql["join"]>>();
-  if (dimension?.join !== undefined) joins.add(dimension.join);
+  for (const dimension of dimensions) if (dimension?.join !== undefined) joins.add(dimension.join);
   if (filter?.where !== undefined) {
     const compiled = compileFilter(filter.where, table.dialect, filter.whereText);
     Object.assign(params, compiled.params);
@@ -228,7 +228,7 @@ function fromWhereSql(
   return { from, where: sql };
 }
 
-function toNumber(value: DuckDBValue): number {
+export function toNumber(value: DuckDBValue): number {
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
   if (value === null) return 0;
@@ -314,7 +314,7 @@ export async function querySummary(
   return { range, directions, total };
 }
 
-function keyText(value: DuckDBValue, address: boolean): string {
+export function keyText(value: DuckDBValue, address: boolean): string {
   if (value === null) return "";
   if (typeof value === "bigint") return address ? u128ToIp(value) : value.toString();
   if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") {

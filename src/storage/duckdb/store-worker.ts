@@ -60,6 +60,8 @@ async function handle(request: StoreRequest): Promise<unknown> {
       return store.top(request.query);
     case "timeseries":
       return store.timeseries(request.query);
+    case "explore":
+      return store.explore(request.query);
     case "importCheckpoints":
       return store.importCheckpoints();
     case "dataRange":

@@ -40,6 +40,7 @@ import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
 import { createNetworkRegistry, type NetworkRegistry } from "./networks.ts";
 import { openError } from "./open-error.ts";
 import { queryDataRange } from "./queries.ts";
+import { queryExplore } from "./explore.ts";
 import { plannedSummary, plannedTimeseries, plannedTop } from "./planner.ts";
 import { deleteExpired } from "./retention.ts";
 import {
@@ -528,6 +529,8 @@ export function createDuckDbStore(
       withQueryConnection((connection) => plannedTop(connection, query, rollupState)),
     timeseries: (query: TimeseriesQuery): Promise<TimeseriesResult> =>
       withQueryConnection((connection) => plannedTimeseries(connection, query, rollupState)),
+    explore: (query) =>
+      withQueryConnection((connection) => queryExplore(connection, query, rollupState)),
     storageStats: (retention: RetentionPolicy) =>
       withQueryConnection((connection) => queryStorageStats(connection, filePath, retention)),
     enforceRetention: async (retention: RetentionPolicy, nowMs: number) => {

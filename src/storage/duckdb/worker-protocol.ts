@@ -8,6 +8,7 @@ import type {
   TimeseriesQuery,
   TopQuery,
 } from "../store.ts";
+import type { ExploreQuery } from "../explore.ts";
 import type { RetentionPolicy } from "../tiers.ts";
 
 /** A store call sent to the store thread. */
@@ -29,6 +30,7 @@ export type StoreRequest = { id: number } & (
   | { op: "summary"; query: SummaryQuery }
   | { op: "top"; query: TopQuery }
   | { op: "timeseries"; query: TimeseriesQuery }
+  | { op: "explore"; query: ExploreQuery }
   | { op: "planChunks"; query: FlowScanQuery }
   | { op: "readChunk"; query: FlowScanQuery; chunk: StoredChunk }
   | {

@@ -15,6 +15,7 @@ import type {
   TimeseriesResult,
   TopResult,
 } from "../store.ts";
+import type { ExploreResult } from "../explore.ts";
 import type { RetentionReport, StorageStats } from "../tiers.ts";
 import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
@@ -208,6 +209,7 @@ export function createDuckDbWorkerStore(
     summary: (query) => call<SummaryResult>({ op: "summary", query }),
     top: (query) => call<TopResult>({ op: "top", query }),
     timeseries: (query) => call<TimeseriesResult>({ op: "timeseries", query }),
+    explore: (query) => call<ExploreResult>({ op: "explore", query }),
     dataRange: () => call<TimeRange | null>({ op: "dataRange" }),
     importCheckpoints: () => call<ImportCheckpoint[]>({ op: "importCheckpoints" }),
     storageStats: (retention) => call<StorageStats>({ op: "storageStats", retention }),

@@ -413,6 +413,7 @@ export function createSpoolingStore(
     summary: (query) => inner.summary(query),
     top: (query) => inner.top(query),
     timeseries: (query) => inner.timeseries(query),
+    explore: (query) => inner.explore(query),
     dataRange: () => inner.dataRange(),
     importCheckpoints: () => inner.importCheckpoints(),
     stats: () => ({ batches: entries.length, bytes, storeReady: ready }),

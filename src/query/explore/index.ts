@@ -1,0 +1,6 @@
+export * from "./auto-step.ts";
+export * from "./stats.ts";
+export * from "./assemble.ts";
+export * from "./check.ts";
+export * from "./sankey.ts";
+export * from "./csv.ts";
