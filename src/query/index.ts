@@ -9,3 +9,4 @@ export {
   type FilterErrorDetails,
   type FilterExpression,
 } from "./filter/index.ts";
+export * from "./explore/index.ts";

@@ -4,3 +4,4 @@ export * from "./assemble.ts";
 export * from "./check.ts";
 export * from "./sankey.ts";
 export * from "./csv.ts";
+export * from "./params.ts";
