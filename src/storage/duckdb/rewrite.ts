@@ -60,6 +60,7 @@ const REWRITTEN = [
   "dst_country",
   "src_as",
   "dst_as",
+  "boundary_id",
 ] as const;
 
 function rangeSql(query: FlowScanQuery): { where: string; params: Record<string, number> } {
@@ -389,7 +390,13 @@ export async function rewriteChunk(
         for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
         duckdb.copy_data_to_vector(vector(GUARDS + 3 + offset), 0, bytes8.buffer, 0, rows);
       });
-      [batch.srcNetwork, batch.dstNetwork].forEach((source, offset) => {
+      // The boundary interface crossed is a network id too (kind boundary): written last.
+      const networkColumns: [Uint32Array, number][] = [
+        [batch.srcNetwork, GUARDS + 6],
+        [batch.dstNetwork, GUARDS + 7],
+        [batch.boundary, GUARDS + 12],
+      ];
+      networkColumns.forEach(([source, position]) => {
         for (let row = 0; row < rows; row++) {
           const index = source[from + row] ?? 0;
           const id = index === 0 ? 0 : networkIds[index - 1];
@@ -398,7 +405,7 @@ export async function rewriteChunk(
           }
           ids32[row] = id;
         }
-        duckdb.copy_data_to_vector(vector(GUARDS + 6 + offset), 0, ids32.buffer, 0, rows * 4);
+        duckdb.copy_data_to_vector(vector(position), 0, ids32.buffer, 0, rows * 4);
       });
       copyTyped(vector(GUARDS + 8), batch.srcCountry, from, rows);
       copyTyped(vector(GUARDS + 9), batch.dstCountry, from, rows);
