@@ -9,6 +9,7 @@ import type { Component, Logger, Metrics } from "../platform/index.ts";
 import { filterErrorDetails } from "../query/index.ts";
 import type { FlowStore } from "../storage/index.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
+import { registerExploreRoutes } from "./routes/explore.ts";
 import { registerSystemRoutes, type StatusInfo } from "./routes/system.ts";
 import { registerInventoryRoutes, type InventoryApi } from "./routes/inventory.ts";
 import { registerReclassifyRoutes, type ReclassifyApi } from "./routes/reclassify.ts";
@@ -109,6 +110,7 @@ export function createApiServer(config: ApiServerConfig, deps: ApiServerDeps): A
     });
     registerSystemRoutes(app, deps);
     registerFlowRoutes(app, deps);
+    registerExploreRoutes(app, deps);
     if (deps.inventory !== undefined) registerInventoryRoutes(app, { inventory: deps.inventory });
     registerReclassifyRoutes(app, { reclassify: deps.reclassify, nowMs: deps.nowMs });
     registerStorageRoutes(app, { storageStats: deps.storageStats });

@@ -57,6 +57,19 @@ export type Command =
       limit: string;
     }
   | {
+      kind: "explore";
+      global: GlobalOptions;
+      query: QueryOptions;
+      /** Each --by, in order. */
+      dimensions: string[];
+      unit: string;
+      step?: string | undefined;
+      limit: string;
+      series: boolean;
+      previous: boolean;
+      sankey: boolean;
+    }
+  | {
       kind: "explain";
       global: GlobalOptions;
       addresses: string[];

@@ -7,3 +7,4 @@ export * from "./render-explain.ts";
 export * from "./chunk-progress.ts";
 export * from "./render-suggest.ts";
 export * from "./render-storage.ts";
+export * from "./render-explore.ts";

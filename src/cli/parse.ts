@@ -236,6 +236,46 @@ export function parseCommandLine(
     },
   );
 
+  addQueryOptions(
+    program
+      .command("query")
+      .description(
+        "explore: top groups by one or several dimensions (--by, repeated), the rest folded into (other), with total, average, max and p95 per group; series, previous period, sankey",
+      )
+      .option("--by <dimension>", "dimension to group by; repeat for several (up to 4)", repeat)
+      .option("--unit <unit>", "bytes, bits/s, packets, packets/s or flows", "bytes")
+      .option("--step <duration>", "step of the series (1m, 5m, 1h; default: auto, 100–300 steps)")
+      .option("--limit <n>", "groups before the rest is folded into (other)", "10")
+      .option("--series", "each group's value per step")
+      .option("--previous", "compare with the preceding period of the same length")
+      .option("--sankey", "links between consecutive dimensions (needs two --by or more)"),
+  ).action(
+    (
+      options: Parameters<typeof queryOptions>[0] & {
+        by?: string[];
+        unit: string;
+        step?: string;
+        limit: string;
+        series?: boolean;
+        previous?: boolean;
+        sankey?: boolean;
+      },
+    ) => {
+      parsed = {
+        kind: "explore",
+        global: global(),
+        query: queryOptions(options),
+        dimensions: options.by ?? [],
+        unit: options.unit,
+        step: options.step,
+        limit: options.limit,
+        series: options.series === true,
+        previous: options.previous === true,
+        sankey: options.sankey === true,
+      };
+    },
+  );
+
   program
     .command("explain")
     .description(

@@ -56,7 +56,7 @@ export function formatCount(count: number): string {
   return `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit] ?? ""}`;
 }
 
-function table(
+export function table(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   rightAligned: ReadonlySet<number>,
@@ -78,7 +78,7 @@ function table(
   );
 }
 
-function rangeLine(range: PresentedRange | null, source?: PrintedSource): string {
+export function rangeLine(range: PresentedRange | null, source?: PrintedSource): string {
   if (range === null) return "no flows stored yet";
   const answered =
     source === undefined

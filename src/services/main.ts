@@ -19,6 +19,7 @@ import { runDemo } from "./demo/send.ts";
 import { renderImportFile, renderImportReport } from "./import/report.ts";
 import { runImport, type ImportFileReport } from "./import/run-import.ts";
 import { runSummary, runTop } from "./query.ts";
+import { runExplore } from "./explore.ts";
 import { renderReclassify, runReclassify } from "./reclassify.ts";
 import { runSuggest } from "./suggest.ts";
 import { runStorageStats } from "./storage-stats.ts";
@@ -154,6 +155,11 @@ async function run(command: Command, io: Io): Promise<number> {
     case "top": {
       const { config } = loadConfig(overridesOf(command.global));
       io.out(await runTop(config, command.query, command));
+      return 0;
+    }
+    case "explore": {
+      const { config } = loadConfig(overridesOf(command.global));
+      io.out(await runExplore(config, command.query, command));
       return 0;
     }
     case "explain": {

@@ -29,7 +29,7 @@ import path from "node:path";
  * Runs a query against a running server when one answers at --server, else against the data
  * directory opened read-only. The same parameter rules apply both ways (query/params.ts).
  */
-async function withLocalStore<T>(
+export async function withLocalStore<T>(
   config: Readonly<TollgateConfig>,
   query: QueryOptions,
   run: (store: FlowStore) => Promise<T>,
@@ -136,7 +136,7 @@ export async function runTop(
   return renderTop(top, query.format);
 }
 
-function unreachable(server: string): AppError {
+export function unreachable(server: string): AppError {
   return new AppError(
     "ERR_SERVER_UNREACHABLE",
     `no Tollgate answers at ${server}: start \`tollgate serve\` there, or drop --server to read the local data directory`,

@@ -1,5 +1,4 @@
 export * from "./store.ts";
-export * from "./explore.ts";
 export * from "./records.ts";
 export * from "./chunked-rewrite.ts";
 export * from "./tiers.ts";

@@ -1,5 +1,10 @@
 import type { ExplorePeriod, ExploreResult, ExploreSeries } from "../../storage/index.ts";
 
+/** What the export reads: an answer, or the API's presentation of one (ranges aside). */
+export type CsvExplore = Omit<ExploreResult, "range" | "previous"> & {
+  previous?: Omit<ExplorePeriod, "range"> | undefined;
+};
+
 /**
  * CSV export of an explorer answer (RFC 4180: comma-separated, CRLF line ends, a header row,
  * fields holding a comma, a quote, CR or LF quoted with inner quotes doubled).
@@ -25,7 +30,7 @@ interface Row {
   timesMs: readonly number[];
 }
 
-function rowsOf(period: ExplorePeriod, name: Row["period"], width: number): Row[] {
+function rowsOf(period: Omit<ExplorePeriod, "range">, name: Row["period"], width: number): Row[] {
   const blank = Array.from({ length: width }, () => "");
   const timesMs = period.timesMs ?? [];
   return [
@@ -41,7 +46,7 @@ function rowsOf(period: ExplorePeriod, name: Row["period"], width: number): Row[
   ];
 }
 
-export function exploreToCsv(result: ExploreResult): string {
+export function exploreToCsv(result: CsvExplore): string {
   const width = result.dimensions.length;
   const rows = rowsOf(result, "current", width);
   if (result.previous !== undefined) rows.push(...rowsOf(result.previous, "previous", width));

@@ -5,3 +5,4 @@ export * from "./check.ts";
 export * from "./sankey.ts";
 export * from "./csv.ts";
 export * from "./params.ts";
+export * from "./present.ts";

@@ -58,7 +58,9 @@ export function parseExploreParams(params: RawExploreParams, nowMs: number): Exp
   if (params.step !== undefined && params.step !== "" && params.step !== "auto") {
     const stepMs = parseDurationMs(params.step);
     if (stepMs === undefined || stepMs < 1000) {
-      throw invalid(`step "${params.step}" must be a duration of at least 1s (10s, 1m, 5m, 1h) or auto`);
+      throw invalid(
+        `step "${params.step}" must be a duration of at least 1s (10s, 1m, 5m, 1h) or auto`,
+      );
     }
     query.stepMs = stepMs;
   }

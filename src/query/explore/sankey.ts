@@ -32,7 +32,9 @@ export interface Sankey {
  * link's value is the group's total volume (bytes, packets, flows) or, for a rate unit, its
  * average rate over the range. Nodes and links keep the groups' order (largest first).
  */
-export function toSankey(result: ExploreResult): Sankey {
+export function toSankey(
+  result: Pick<ExploreResult, "dimensions" | "unit" | "groups" | "other">,
+): Sankey {
   const rate = isRateUnit(result.unit);
   const nodes = new Map<string, SankeyNode>();
   const links = new Map<string, SankeyLink>();

@@ -8,7 +8,7 @@ import {
   rankMetric,
   type PeriodRows,
 } from "../../query/explore/index.ts";
-import type { ExploreQuery, ExploreResult } from "../explore.ts";
+import type { ExploreQuery, ExploreResult } from "../store.ts";
 import type { TimeRange, Totals } from "../store.ts";
 import { sqlInteger } from "./literals.ts";
 import {

@@ -7,7 +7,7 @@ import type {
   ExploreResult,
   ExploreSeries,
   ExploreUnit,
-} from "../explore.ts";
+} from "../store.ts";
 import type { Dimension, FlowStore, TimeRange, Totals } from "../store.ts";
 import { CONTRACT_T0_MS, contractBatch, contractFlows } from "./contract-flows.ts";
 import type { ContractStore } from "./flow-store-contract.ts";

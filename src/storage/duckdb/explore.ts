@@ -9,7 +9,7 @@ import {
   type PeriodRows,
 } from "../../query/explore/index.ts";
 import { compileFilter } from "../../query/filter/index.ts";
-import type { ExploreQuery, ExploreResult } from "../explore.ts";
+import type { ExploreQuery, ExploreResult } from "../store.ts";
 import type { Dimension, FlowFilter, TimeRange, Totals } from "../store.ts";
 import type { QuerySource, Tier } from "../tiers.ts";
 import { planQuery, type RollupAvailability } from "./planner.ts";

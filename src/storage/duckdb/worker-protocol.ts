@@ -8,7 +8,7 @@ import type {
   TimeseriesQuery,
   TopQuery,
 } from "../store.ts";
-import type { ExploreQuery } from "../explore.ts";
+import type { ExploreQuery } from "../store.ts";
 import type { RetentionPolicy } from "../tiers.ts";
 
 /** A store call sent to the store thread. */

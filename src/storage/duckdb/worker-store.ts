@@ -15,7 +15,7 @@ import type {
   TimeseriesResult,
   TopResult,
 } from "../store.ts";
-import type { ExploreResult } from "../explore.ts";
+import type { ExploreResult } from "../store.ts";
 import type { RetentionReport, StorageStats } from "../tiers.ts";
 import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
