@@ -163,6 +163,7 @@ function createNaiveClassifier(): (flow: DecodedFlow, receivedMs: number) => Flo
       origin: "",
       enclosing: [],
       place: { provider: "", region: "", zone: "" },
+      id: index,
     };
     map.set(
       prefix.version === 4

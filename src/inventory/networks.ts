@@ -51,6 +51,8 @@ export interface NetworkMatch {
    * so the classifier caches locality decisions by a handful of places, not by network.
    */
   readonly place: Place;
+  /** 0 … matchCount − 1, unique in its table: lets callers index arrays instead of maps. */
+  readonly id: number;
 }
 
 /** A problem in the declarations, with the configuration path it comes from. */
@@ -69,6 +71,8 @@ export interface NetworkTable {
   lookupIpv6(w0: number, w1: number, w2: number, w3: number): NetworkMatch | undefined;
   /** Number of declared prefixes. */
   readonly prefixCount: number;
+  /** Number of distinct matches (one per declared prefix): the bound of `NetworkMatch.id`. */
+  readonly matchCount: number;
   /** Bytes held by the lookup structures (see `LpmTable.memoryBytes`). */
   memoryBytes(): number;
 }
@@ -176,6 +180,7 @@ export function buildNetworkTable(
     }
     return place;
   };
+  let matchCount = 0;
   const sorted = [...declared].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
   const stack: {
     prefix: Prefix;
@@ -207,6 +212,7 @@ export function buildNetworkTable(
       tags,
       attributes: interned,
       place: placeOf(interned),
+      id: matchCount++,
       origin: declaration?.origin ?? "",
       enclosing: Object.freeze(enclosing),
     });
@@ -220,6 +226,7 @@ export function buildNetworkTable(
       lookupIpv4: (address) => table.lookupIpv4(address),
       lookupIpv6: (w0, w1, w2, w3) => table.lookupIpv6(w0, w1, w2, w3),
       prefixCount: table.size,
+      matchCount,
       memoryBytes: () => table.memoryBytes(),
     },
   };
