@@ -247,7 +247,7 @@ export async function startClickHouseCluster(options: {
   const failed = started.find((result) => result.status === "rejected");
   if (failed !== undefined) {
     await stop();
-    throw (failed).reason;
+    throw failed.reason;
   }
   return { name, shards, stop };
 }
