@@ -364,7 +364,9 @@ export async function queryTimeseries(
     byDirection: zeroByDirection(() => 0),
   }));
   if (count === 0) return { range, stepMs, metric, points };
-  const step = sqlInteger(stepMs);
+  // toInt64: 18.16 types `Int64 % 60000` by the divisor's literal type (UInt16) and overflows
+  // (toInt64(1795343073188) % 60000 gave -32348, not 33188), so 1-minute buckets went wrong.
+  const step = `toInt64(${sqlInteger(stepMs)})`;
   // The double modulo floors negative times too (% keeps the dividend's sign, as in DuckDB).
   const { data } = await run(
     `SELECT end_ms - (((end_ms % ${step}) + ${step}) % ${step}) AS bucket_ms,
