@@ -1,7 +1,6 @@
-import { AppError, DIRECTIONS, isDirection, u128ToIp, type Direction } from "../../core/index.ts";
+import { isDirection, u128ToIp } from "../../core/index.ts";
 import {
   isDimension,
-  METRICS,
   type Dimension,
   type FixedDimension,
   type FlowFilter,
@@ -14,8 +13,14 @@ import {
   type TopQuery,
   type TopResult,
   type TopRow,
-  type Totals,
 } from "../store.ts";
+import {
+  checkCommon as checkCommonBase,
+  checkMetric,
+  invalid,
+  zeroByDirection,
+  zeroTotals,
+} from "../query-checks.ts";
 import { compileClickHouseFilter } from "./filter-sql.ts";
 import { sqlInteger, sqlString } from "./literals.ts";
 import type { Tables } from "./schema.ts";
@@ -157,10 +162,6 @@ const METRIC_SQL: Readonly<Record<Metric, string>> = {
   flows: "count()",
 };
 
-function invalid(message: string): AppError {
-  return new AppError("ERR_QUERY_INVALID", message);
-}
-
 export function dimensionSql(by: Dimension): DimensionSql {
   const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
   if (fixed !== undefined) return fixed;
@@ -175,30 +176,9 @@ export function dimensionSql(by: Dimension): DimensionSql {
   };
 }
 
-function checkMetric(metric: string): Metric {
-  if (!(METRICS as readonly string[]).includes(metric)) {
-    throw invalid(`metric "${metric}" is not one of ${METRICS.join(", ")}`);
-  }
-  return metric as Metric;
-}
-
-function checkBound(value: number | undefined, name: string): void {
-  if (value !== undefined && !Number.isSafeInteger(value)) {
-    throw invalid(`${name} must be a whole number of epoch milliseconds, got ${value}`);
-  }
-}
-
 /** The DuckDB store's checks (storage/duckdb/queries.ts), with its messages. */
 export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | undefined): void {
-  checkBound(range.fromMs, "from");
-  checkBound(range.toMs, "to");
-  if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs > range.toMs) {
-    throw invalid(`the range starts (${range.fromMs}) after it ends (${range.toMs})`);
-  }
-  const direction = filter?.direction;
-  if (direction !== undefined && !isDirection(direction)) {
-    throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
-  }
+  checkCommonBase(range, filter);
   // A key this store does not know is refused, not ignored (it would widen the answer).
   const unknown = Object.keys(filter ?? {}).filter(
     (key) => key !== "direction" && key !== "where" && key !== "whereText",
@@ -244,14 +224,6 @@ export async function resolveRange(
   const toMs = range.toMs ?? stored?.toMs;
   if (fromMs === undefined || toMs === undefined) return null;
   return { fromMs, toMs: Math.max(fromMs, toMs) };
-}
-
-function zeroTotals(): Totals {
-  return { bytes: 0, packets: 0, flows: 0 };
-}
-
-function zeroByDirection<T>(make: () => T): Record<Direction, T> {
-  return { ingress: make(), egress: make(), internal: make(), transit: make() };
 }
 
 export async function querySummary(

@@ -1,8 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
-import { AppError, DIRECTIONS, isDirection, u128ToIp, type Direction } from "../../core/index.ts";
+import { isDirection, u128ToIp } from "../../core/index.ts";
 import {
   isDimension,
-  METRICS,
   type Dimension,
   type FixedDimension,
   type FlowFilter,
@@ -15,10 +14,10 @@ import {
   type TopQuery,
   type TopResult,
   type TopRow,
-  type Totals,
 } from "../store.ts";
 import { compileFilter, type FilterDialect } from "../../query/filter/index.ts";
 import { createDuckDbFilterDialect } from "./filter-sql.ts";
+import { checkCommon, checkMetric, invalid, zeroByDirection, zeroTotals } from "../query-checks.ts";
 import { addressSql, EXPORTERS_TABLE, FLOWS_TABLE, isIpv4Sql, NETWORKS_TABLE } from "./schema.ts";
 
 /**
@@ -106,10 +105,6 @@ function metricSql(metric: Metric, table: QueryTable): string {
 
 type Params = Record<string, DuckDBValue>;
 
-function invalid(message: string): AppError {
-  return new AppError("ERR_QUERY_INVALID", message);
-}
-
 function dimensionSql(by: Dimension, params: Params, table: QueryTable): DimensionSql {
   const fixed = table.dimensions[by];
   if (fixed !== undefined) return fixed;
@@ -164,31 +159,8 @@ function isJoin(join: string): join is NonNullable<DimensionSql["join"]> {
   return join === "src" || join === "dst" || join === "exporter" || join === "boundary";
 }
 
-function checkMetric(metric: string): Metric {
-  if (!(METRICS as readonly string[]).includes(metric)) {
-    throw invalid(`metric "${metric}" is not one of ${METRICS.join(", ")}`);
-  }
-  return metric as Metric;
-}
-
-function checkBound(value: number | undefined, name: string): void {
-  if (value !== undefined && !Number.isSafeInteger(value)) {
-    throw invalid(`${name} must be a whole number of epoch milliseconds, got ${value}`);
-  }
-}
-
 /** Checks a query's range and filter before anything reaches DuckDB. */
-export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | undefined): void {
-  checkBound(range.fromMs, "from");
-  checkBound(range.toMs, "to");
-  if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs > range.toMs) {
-    throw invalid(`the range starts (${range.fromMs}) after it ends (${range.toMs})`);
-  }
-  const direction = filter?.direction;
-  if (direction !== undefined && !isDirection(direction)) {
-    throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
-  }
-}
+export { checkCommon };
 
 /**
  * The FROM and WHERE of a query: the flows table joined with what the filter's fields and
@@ -273,14 +245,6 @@ export async function resolveRange(
   if (fromMs === undefined || toMs === undefined) return null;
   // A given bound past the data's other end leaves an empty range rather than an inverted one.
   return { fromMs, toMs: Math.max(fromMs, toMs) };
-}
-
-function zeroTotals(): Totals {
-  return { bytes: 0, packets: 0, flows: 0 };
-}
-
-function zeroByDirection<T>(make: () => T): Record<Direction, T> {
-  return { ingress: make(), egress: make(), internal: make(), transit: make() };
 }
 
 export async function querySummary(
