@@ -33,6 +33,7 @@ import {
   type NetworkMatch,
   type NetworkTable,
   type Place,
+  type RegistryEntryLike,
 } from "../../inventory/index.ts";
 import type { NetworkRef } from "../../storage/index.ts";
 import { directionFromInterfaces } from "./direction.ts";
@@ -66,6 +67,7 @@ export function networksOnly(networks: NetworkTable): Inventory {
 
 const DIRECTION_INDEX = new Map<Direction, number>(DIRECTIONS.map((name, index) => [name, index]));
 const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
+const REGISTRY_CACHE_SHIFT = 16;
 const INGRESS = DIRECTIONS.indexOf("ingress");
 const EGRESS = DIRECTIONS.indexOf("egress");
 const INTERNAL = DIRECTIONS.indexOf("internal");
@@ -181,6 +183,14 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     }
     return place;
   };
+
+  // A direct-mapped cache of IPv4 registry answers (64 Ki slots by a multiplicative hash):
+  // real traffic repeats its far ends, and a hit is two array reads where the registry's
+  // search is several, mostly cache misses over 40 MiB of tables. null: empty slot.
+  const registryCacheAddress = new Uint32Array(1 << (32 - REGISTRY_CACHE_SHIFT));
+  let registryCacheEntry: (RegistryEntryLike | undefined | null)[] = new Array<null>(
+    1 << (32 - REGISTRY_CACHE_SHIFT),
+  ).fill(null);
 
   // One-entry memos in front of the maps: consecutive flows often share networks and places
   // (a conversation, a busy subnet), and a comparison is cheaper than a Map probe.
@@ -338,8 +348,32 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       batch.locality[row] = localityOf(near, far);
 
       if (registry !== undefined) {
-        const srcEntry = srcV4 ? registry.lookupIpv4(s0) : registry.lookupIpv6(s3, s2, s1, s0);
-        const dstEntry = dstV4 ? registry.lookupIpv4(d0) : registry.lookupIpv6(d3, d2, d1, d0);
+        let srcEntry: RegistryEntryLike | undefined;
+        if (srcV4) {
+          const slot = Math.imul(s0, 0x9e3779b1) >>> REGISTRY_CACHE_SHIFT;
+          const cached = registryCacheEntry[slot];
+          if (cached !== null && registryCacheAddress[slot] === s0) srcEntry = cached;
+          else {
+            srcEntry = registry.lookupIpv4(s0);
+            registryCacheAddress[slot] = s0;
+            registryCacheEntry[slot] = srcEntry;
+          }
+        } else {
+          srcEntry = registry.lookupIpv6(s3, s2, s1, s0);
+        }
+        let dstEntry: RegistryEntryLike | undefined;
+        if (dstV4) {
+          const slot = Math.imul(d0, 0x9e3779b1) >>> REGISTRY_CACHE_SHIFT;
+          const cached = registryCacheEntry[slot];
+          if (cached !== null && registryCacheAddress[slot] === d0) dstEntry = cached;
+          else {
+            dstEntry = registry.lookupIpv4(d0);
+            registryCacheAddress[slot] = d0;
+            registryCacheEntry[slot] = dstEntry;
+          }
+        } else {
+          dstEntry = registry.lookupIpv6(d3, d2, d1, d0);
+        }
         srcCountry[row] = srcEntry?.countryCode ?? 0;
         dstCountry[row] = dstEntry?.countryCode ?? 0;
         // The exporter's own AS (from BGP) is better informed than a registry: keep it.
@@ -366,6 +400,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       // Matches of the old snapshot are never seen again; their cache entries would only leak.
       indexOfMatch.clear();
       indexOfMatchId = new Uint32Array(next.networks.matchCount);
+      registryCacheEntry = registryCacheEntry.fill(null);
       localityCache = new Map();
       lastSrcMatch = undefined;
       lastDstMatch = undefined;
