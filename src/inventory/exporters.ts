@@ -83,6 +83,9 @@ export type ExporterTableResult =
 
 type Matcher = (value: string) => boolean;
 
+/** ifIndexes below this resolve through an array (most exporters number their ports low). */
+const SMALL_IFINDEX = 4096;
+
 /**
  * An exporter's address as the batch spells it: canonical, and IPv4-mapped IPv6 as IPv4 (the
  * batch holds IPv4 exporters in mapped form and prints them as IPv4).
@@ -237,6 +240,7 @@ function createExporter(
 ): ExporterInventory {
   const learnt = new Map<number, { name: string; description: string }>();
   const resolved = new Map<number, BoundaryInterface>();
+  const resolvedSmall = new Array<BoundaryInterface | undefined>(SMALL_IFINDEX).fill(undefined);
   const resolve = (ifIndex: number): BoundaryInterface => {
     const names = learnt.get(ifIndex);
     const name = names?.name ?? "";
@@ -281,6 +285,16 @@ function createExporter(
     hasBoundaries: rules.length > 0,
     interfaceAt(ifIndex) {
       if (rules.length === 0 || ifIndex === 0) return undefined;
+      // Two probes a flow on the classify hot path: an array read for the usual small
+      // ifIndexes, a Map beyond.
+      if (ifIndex < SMALL_IFINDEX) {
+        let known = resolvedSmall[ifIndex];
+        if (known === undefined) {
+          known = resolve(ifIndex);
+          resolvedSmall[ifIndex] = known;
+        }
+        return known;
+      }
       let known = resolved.get(ifIndex);
       if (known === undefined) {
         known = resolve(ifIndex);
@@ -293,6 +307,7 @@ function createExporter(
       if (previous?.name === name && previous.description === description) return;
       learnt.set(ifIndex, { name, description });
       resolved.delete(ifIndex);
+      if (ifIndex < SMALL_IFINDEX) resolvedSmall[ifIndex] = undefined;
     },
   };
 }

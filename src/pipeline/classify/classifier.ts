@@ -19,7 +19,7 @@ import {
   isGlobalUnicastIpv6,
   IPV4_MAPPED_WORD1,
 } from "../../core/index.ts";
-import type { CloudContext, DecodedFlow, Direction, FlowRecord } from "../../core/index.ts";
+import type { CloudContext, DecodedFlow, FlowRecord } from "../../core/index.ts";
 import {
   EMPTY_ATTRIBUTES,
   EMPTY_TAGS,
@@ -65,7 +65,6 @@ export function networksOnly(networks: NetworkTable): Inventory {
   return { networks, exporters: NO_EXPORTERS, cloudRanges: undefined, registry: undefined };
 }
 
-const DIRECTION_INDEX = new Map<Direction, number>(DIRECTIONS.map((name, index) => [name, index]));
 const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
 const REGISTRY_CACHE_SHIFT = 16;
 const INGRESS = DIRECTIONS.indexOf("ingress");
@@ -198,6 +197,8 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   let lastSrcIndex = 0;
   let lastDstMatch: object | undefined;
   let lastDstIndex = 0;
+  let lastEdge: BoundaryInterface | undefined;
+  let lastEdgeIndex = 0;
   let lastNear: object | undefined;
   let lastFar: object | undefined;
   let lastLocality = 0;
@@ -263,11 +264,22 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
           const output = exporterEntry.interfaceAt(outIf[row] ?? 0);
           const fromInterfaces = directionFromInterfaces(input, output);
           if (fromInterfaces !== undefined) {
-            direction = DIRECTION_INDEX.get(fromInterfaces) ?? 0;
+            direction =
+              fromInterfaces === "ingress"
+                ? INGRESS
+                : fromInterfaces === "egress"
+                  ? EGRESS
+                  : fromInterfaces === "internal"
+                    ? INTERNAL
+                    : TRANSIT;
             // The edge the flow crossed: where it came in, unless it went out to the outside.
             const edge = fromInterfaces === "egress" ? output : input;
             if (edge !== undefined && fromInterfaces !== "internal") {
-              crossed = boundaryIndex(exporterEntry, edge);
+              if (edge !== lastEdge) {
+                lastEdge = edge;
+                lastEdgeIndex = boundaryIndex(exporterEntry, edge);
+              }
+              crossed = lastEdgeIndex;
             }
           }
         }
@@ -406,6 +418,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       lastDstMatch = undefined;
       lastNear = undefined;
       lastFar = undefined;
+      lastEdge = undefined;
     },
     classify(flow, receivedMs) {
       single.clear();
