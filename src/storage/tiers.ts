@@ -68,9 +68,24 @@ export function rollupSettings(config: {
   return { enabled: config.enabled, dimensions: config.dimensions as readonly RollupDimension[] };
 }
 
+/**
+ * What rollups keep unless configured (the `storage.rollups.dimensions` default, and what the
+ * schema 5 migration starts from): narrow, because rollups are written in the append
+ * transaction and each dimension multiplies their rows (docs/37-rollups-and-retention.md).
+ */
+export const DEFAULT_ROLLUP_DIMENSIONS: readonly RollupDimension[] = [
+  "exporter",
+  "source",
+  "proto",
+  "direction.source",
+  "locality",
+  "src.net",
+  "dst.net",
+];
+
 export const defaultRollupSettings: RollupSettings = {
   enabled: true,
-  dimensions: ROLLUP_DIMENSIONS,
+  dimensions: DEFAULT_ROLLUP_DIMENSIONS,
 };
 
 /** How long each tier keeps rows, in ms; `null` keeps them forever. */

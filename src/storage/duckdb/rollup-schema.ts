@@ -1,5 +1,5 @@
 import {
-  ROLLUP_DIMENSIONS,
+  DEFAULT_ROLLUP_DIMENSIONS,
   ROLLUP_TIERS,
   TIER_BUCKET_MS,
   type RollupDimension,
@@ -164,7 +164,7 @@ export const NONZERO_SQL = ROLLUP_SUM_COLUMNS.map(([name]) => `sum(${name}) <> 0
  * state. `start()` rebuilds them when the configured dimensions differ (rollups.ts).
  */
 export function rollupMigrationStatements(flowsTable: string): string[] {
-  const all = new Set<RollupDimension>(ROLLUP_DIMENSIONS);
+  const all = new Set<RollupDimension>(DEFAULT_ROLLUP_DIMENSIONS);
   const statements = [
     ...ROLLUP_TIERS.map((tier) => rollupTableDdl(ROLLUP_TABLES[tier])),
     `CREATE TABLE ${ROLLUP_STATE_TABLE} (tier VARCHAR PRIMARY KEY, dimensions VARCHAR NOT NULL, dirty_from_ms BIGINT, dirty_to_ms BIGINT)`,
@@ -174,7 +174,7 @@ export function rollupMigrationStatements(flowsTable: string): string[] {
   ];
   for (const tier of ROLLUP_TIERS) {
     statements.push(
-      `INSERT INTO ${ROLLUP_STATE_TABLE} VALUES ('${tier}', '${dimensionsKey(ROLLUP_DIMENSIONS)}', NULL, NULL)`,
+      `INSERT INTO ${ROLLUP_STATE_TABLE} VALUES ('${tier}', '${dimensionsKey(DEFAULT_ROLLUP_DIMENSIONS)}', NULL, NULL)`,
     );
   }
   return statements;

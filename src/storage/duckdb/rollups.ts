@@ -102,11 +102,15 @@ export async function syncRollupDimensions(
       { tier, dimensions: wanted },
     );
   }
-  logger.warn("rollups rebuilt from raw flows for new dimensions", {
-    dimensions: wanted,
-    previous: stored.join(" / "),
-    oldestRollupBeforeMs: before.getRows()[0]?.[0] ?? null,
-  });
+  // A warning only when rolled-up history older than the raw flows may be gone; rebuilding
+  // empty tables (a new store, an empty one) loses nothing.
+  const oldestRollupBeforeMs = before.getRows()[0]?.[0] ?? null;
+  const fields = { dimensions: wanted, previous: stored.join(" / "), oldestRollupBeforeMs };
+  if (oldestRollupBeforeMs === null) {
+    logger.info("rollups rebuilt from raw flows for new dimensions", fields);
+  } else {
+    logger.warn("rollups rebuilt from raw flows for new dimensions", fields);
+  }
 }
 
 /** Adds new `flows_1m` rows' buckets to every tier's dirty range (for `compactRollups`). */
