@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { DEFAULT_ROLLUP_DIMENSIONS, ROLLUP_DIMENSIONS } from "../storage/index.ts";
 
 /**
  * The one schema of `tollgate.yaml` (STYLE.md "Config model"): every section with its defaults;
@@ -357,45 +358,16 @@ export const StorageSchema = Type.Object(
           description:
             "Keep 1-minute, 1-hour and 1-day rollups (DuckDB: flows_1m, flows_1h, flows_1d) beside the raw flows; queries are answered from the coarsest tier that gives the same answer (docs/37-rollups-and-retention.md).",
         }),
-        dimensions: Type.Array(
-          Type.Union(
-            [
-              "exporter",
-              "source",
-              "in.if",
-              "out.if",
-              "proto",
-              "ip.version",
-              "src.as",
-              "dst.as",
-              "direction.source",
-              "locality",
-              "src.net",
-              "dst.net",
-              "src.country",
-              "dst.country",
-              "observed.action",
-            ].map((name) => Type.Literal(name)),
-          ),
-          {
-            // Narrow on purpose: rollups are written in the append transaction, and every kept
-            // dimension multiplies their rows. bench/rollups.ts, 2M generated flows: these 7
-            // cost 1.33x the append time of no rollups and make 1h-tier top-N and series 17-33x
-            // faster; all 15 cost 3.4x, and the 1m tier was almost as big as raw (1.95M rows).
-            default: [
-              "exporter",
-              "source",
-              "proto",
-              "direction.source",
-              "locality",
-              "src.net",
-              "dst.net",
-            ],
-            uniqueItems: true,
-            description:
-              "What rollups keep besides the time bucket and the direction (always kept). Every dimension added multiplies rollup rows and append time (interfaces, AS numbers and countries have many values). Addresses, ports, next hop, TCP flags, ToS, NAT and VRF fields are never kept: a query on them reads raw flows. exporter also answers cloud.*, src.net/dst.net the network's tags and attributes. Changing the list rebuilds the rollups from the raw flows at the next start (older buckets are lost).",
-          },
-        ),
+        dimensions: Type.Array(Type.Union(ROLLUP_DIMENSIONS.map((name) => Type.Literal(name))), {
+          // Narrow on purpose: rollups are written in the append transaction, and every kept
+          // dimension multiplies their rows. bench/rollups.ts, 2M generated flows: these 7
+          // cost 1.33x the append time of no rollups and make 1h-tier top-N and series 17-33x
+          // faster; all 15 cost 3.4x, and the 1m tier was almost as big as raw (1.95M rows).
+          default: [...DEFAULT_ROLLUP_DIMENSIONS],
+          uniqueItems: true,
+          description:
+            "What rollups keep besides the time bucket and the direction (always kept). Every dimension added multiplies rollup rows and append time (interfaces, AS numbers and countries have many values). Addresses, ports, next hop, TCP flags, ToS, NAT and VRF fields are never kept: a query on them reads raw flows. exporter also answers cloud.*, src.net/dst.net the network's tags and attributes. Changing the list rebuilds the rollups from the raw flows at the next start (older buckets are lost).",
+        }),
         compactIntervalMs: Type.Integer({
           minimum: 1000,
           maximum: 86_400_000,
