@@ -66,7 +66,7 @@ export function networksOnly(networks: NetworkTable): Inventory {
 }
 
 const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
-const REGISTRY_CACHE_SHIFT = 16;
+const ADDRESS_CACHE_SHIFT = 16;
 const INGRESS = DIRECTIONS.indexOf("ingress");
 const EGRESS = DIRECTIONS.indexOf("egress");
 const INTERNAL = DIRECTIONS.indexOf("internal");
@@ -186,9 +186,15 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   // A direct-mapped cache of IPv4 registry answers (64 Ki slots by a multiplicative hash):
   // real traffic repeats its far ends, and a hit is two array reads where the registry's
   // search is several, mostly cache misses over 40 MiB of tables. null: empty slot.
-  const registryCacheAddress = new Uint32Array(1 << (32 - REGISTRY_CACHE_SHIFT));
+  const registryCacheAddress = new Uint32Array(1 << (32 - ADDRESS_CACHE_SHIFT));
   let registryCacheEntry: (RegistryEntryLike | undefined | null)[] = new Array<null>(
-    1 << (32 - REGISTRY_CACHE_SHIFT),
+    1 << (32 - ADDRESS_CACHE_SHIFT),
+  ).fill(null);
+
+  // The same for the cloud range of IPv4 ends outside the inventory.
+  const cloudCacheAddress = new Uint32Array(1 << (32 - ADDRESS_CACHE_SHIFT));
+  let cloudCacheRange: (CloudRangeLike | undefined | null)[] = new Array<null>(
+    1 << (32 - ADDRESS_CACHE_SHIFT),
   ).fill(null);
 
   // One-entry memos in front of the maps: consecutive flows often share networks and places
@@ -304,10 +310,32 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       let dstCloud: CloudRangeLike | undefined;
       if (cloudRanges !== undefined) {
         if (srcMatch === undefined) {
-          srcCloud = srcV4 ? cloudRanges.lookupIpv4(s0) : cloudRanges.lookupIpv6(s3, s2, s1, s0);
+          if (srcV4) {
+            const slot = Math.imul(s0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
+            const cached = cloudCacheRange[slot];
+            if (cached !== null && cloudCacheAddress[slot] === s0) srcCloud = cached;
+            else {
+              srcCloud = cloudRanges.lookupIpv4(s0);
+              cloudCacheAddress[slot] = s0;
+              cloudCacheRange[slot] = srcCloud;
+            }
+          } else {
+            srcCloud = cloudRanges.lookupIpv6(s3, s2, s1, s0);
+          }
         }
         if (dstMatch === undefined) {
-          dstCloud = dstV4 ? cloudRanges.lookupIpv4(d0) : cloudRanges.lookupIpv6(d3, d2, d1, d0);
+          if (dstV4) {
+            const slot = Math.imul(d0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
+            const cached = cloudCacheRange[slot];
+            if (cached !== null && cloudCacheAddress[slot] === d0) dstCloud = cached;
+            else {
+              dstCloud = cloudRanges.lookupIpv4(d0);
+              cloudCacheAddress[slot] = d0;
+              cloudCacheRange[slot] = dstCloud;
+            }
+          } else {
+            dstCloud = cloudRanges.lookupIpv6(d3, d2, d1, d0);
+          }
         }
       }
       const srcEnd: object | undefined = srcMatch ?? srcCloud;
@@ -362,7 +390,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       if (registry !== undefined) {
         let srcEntry: RegistryEntryLike | undefined;
         if (srcV4) {
-          const slot = Math.imul(s0, 0x9e3779b1) >>> REGISTRY_CACHE_SHIFT;
+          const slot = Math.imul(s0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
           const cached = registryCacheEntry[slot];
           if (cached !== null && registryCacheAddress[slot] === s0) srcEntry = cached;
           else {
@@ -375,7 +403,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
         }
         let dstEntry: RegistryEntryLike | undefined;
         if (dstV4) {
-          const slot = Math.imul(d0, 0x9e3779b1) >>> REGISTRY_CACHE_SHIFT;
+          const slot = Math.imul(d0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
           const cached = registryCacheEntry[slot];
           if (cached !== null && registryCacheAddress[slot] === d0) dstEntry = cached;
           else {
@@ -413,6 +441,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       indexOfMatch.clear();
       indexOfMatchId = new Uint32Array(next.networks.matchCount);
       registryCacheEntry = registryCacheEntry.fill(null);
+      cloudCacheRange = cloudCacheRange.fill(null);
       localityCache = new Map();
       lastSrcMatch = undefined;
       lastDstMatch = undefined;
