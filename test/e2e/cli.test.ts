@@ -212,11 +212,13 @@ describe("queries over HTTP and from the data directory agree", () => {
       > & {
         range: { from: string; to: string };
       };
+      // `source`: which table answered (raw flows or a rollup tier).
       expect(Object.keys(summary).sort()).toEqual([
         "egress",
         "ingress",
         "internal",
         "range",
+        "source",
         "total",
         "transit",
       ]);

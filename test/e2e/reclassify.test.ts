@@ -174,7 +174,12 @@ describe("tollgate reclassify", () => {
     const range = { fromMs: T0_MS + 90_000, toMs: T0_MS + 150_000 };
     const before = await storedRows(dataDir, range);
 
-    const server = await startTollgate({ config: INVENTORY_B, dataDir });
+    // The flows are dated 2026-06-01: the server's retention (raw 15 days by default) would
+    // delete them at start, before the reclassify.
+    const server = await startTollgate({
+      config: `${INVENTORY_B}\nstorage:\n  retention:\n    raw: forever\n    1m: forever\n`,
+      dataDir,
+    });
     try {
       const refused = await runCli([
         "reclassify",
