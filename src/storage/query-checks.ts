@@ -43,3 +43,33 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
     throw invalid(`direction "${String(direction)}" is not one of ${DIRECTIONS.join(", ")}`);
   }
 }
+
+/**
+ * The zero-filled buckets of a time series: they start on multiples of the step since the
+ * epoch, the first holds `fromMs` and the last `toMs - 1` (the range is half-open). Refuses
+ * more than `maxPoints` buckets.
+ */
+export function timeseriesPoints(
+  range: TimeRange,
+  stepMs: number,
+  maxPoints: number,
+): {
+  firstMs: number;
+  count: number;
+  points: { timeMs: number; byDirection: Record<Direction, number> }[];
+} {
+  const floorToStep = (ms: number): number => ms - (((ms % stepMs) + stepMs) % stepMs);
+  const firstMs = floorToStep(range.fromMs);
+  const count =
+    range.toMs > range.fromMs ? (floorToStep(range.toMs - 1) - firstMs) / stepMs + 1 : 0;
+  if (count > maxPoints) {
+    throw invalid(
+      `the range holds ${count} steps of ${stepMs} ms, more than ${maxPoints}: use a larger step or a shorter range`,
+    );
+  }
+  const points = Array.from({ length: count }, (_, index) => ({
+    timeMs: firstMs + index * stepMs,
+    byDirection: zeroByDirection(() => 0),
+  }));
+  return { firstMs, count, points };
+}

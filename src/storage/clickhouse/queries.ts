@@ -20,6 +20,7 @@ import {
   invalid,
   zeroByDirection,
   zeroTotals,
+  timeseriesPoints,
 } from "../query-checks.ts";
 import { compileClickHouseFilter } from "./filter-sql.ts";
 import { sqlInteger, sqlString } from "./literals.ts";
@@ -322,19 +323,7 @@ export async function queryTimeseries(
   }
   const range = await resolveRange(run, tables, query.range);
   if (range === null) return { range, stepMs, metric, points: [] };
-  const floorToStep = (ms: number): number => ms - (((ms % stepMs) + stepMs) % stepMs);
-  const firstMs = floorToStep(range.fromMs);
-  const count =
-    range.toMs > range.fromMs ? (floorToStep(range.toMs - 1) - firstMs) / stepMs + 1 : 0;
-  if (count > TIMESERIES_POINTS_MAX) {
-    throw invalid(
-      `the range holds ${count} steps of ${stepMs} ms, more than ${TIMESERIES_POINTS_MAX}: use a larger step or a shorter range`,
-    );
-  }
-  const points = Array.from({ length: count }, (_, index) => ({
-    timeMs: firstMs + index * stepMs,
-    byDirection: zeroByDirection(() => 0),
-  }));
+  const { firstMs, count, points } = timeseriesPoints(range, stepMs, TIMESERIES_POINTS_MAX);
   if (count === 0) return { range, stepMs, metric, points };
   // toInt64: 18.16 types `Int64 % 60000` by the divisor's literal type (UInt16) and overflows
   // (toInt64(1795343073188) % 60000 gave -32348, not 33188), so 1-minute buckets went wrong.

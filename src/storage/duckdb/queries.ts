@@ -17,7 +17,14 @@ import {
 } from "../store.ts";
 import { compileFilter, type FilterDialect } from "../../query/filter/index.ts";
 import { createDuckDbFilterDialect } from "./filter-sql.ts";
-import { checkCommon, checkMetric, invalid, zeroByDirection, zeroTotals } from "../query-checks.ts";
+import {
+  checkCommon,
+  checkMetric,
+  invalid,
+  zeroByDirection,
+  zeroTotals,
+  timeseriesPoints,
+} from "../query-checks.ts";
 import { addressSql, EXPORTERS_TABLE, FLOWS_TABLE, isIpv4Sql, NETWORKS_TABLE } from "./schema.ts";
 
 /**
@@ -398,21 +405,7 @@ export async function queryTimeseries(
   }
   const range = await resolveRange(connection, query.range);
   if (range === null) return { range, stepMs, metric, points: [] };
-  // Buckets start on multiples of the step since the epoch; the first holds fromMs and the
-  // last holds toMs - 1 (the range is half-open).
-  const floorToStep = (ms: number): number => ms - (((ms % stepMs) + stepMs) % stepMs);
-  const firstMs = floorToStep(range.fromMs);
-  const count =
-    range.toMs > range.fromMs ? (floorToStep(range.toMs - 1) - firstMs) / stepMs + 1 : 0;
-  if (count > TIMESERIES_POINTS_MAX) {
-    throw invalid(
-      `the range holds ${count} steps of ${stepMs} ms, more than ${TIMESERIES_POINTS_MAX}: use a larger step or a shorter range`,
-    );
-  }
-  const points = Array.from({ length: count }, (_, index) => ({
-    timeMs: firstMs + index * stepMs,
-    byDirection: zeroByDirection(() => 0),
-  }));
+  const { firstMs, count, points } = timeseriesPoints(range, stepMs, TIMESERIES_POINTS_MAX);
   if (count === 0) return { range, stepMs, metric, points };
   const params: Params = {};
   const { from, where } = fromWhereSql(range, query.filter, params, table);
