@@ -1,22 +1,20 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { compileFilter, findField, type FilterDialect } from "../../query/filter/index.ts";
 import type {
-  Dimension,
-  FlowFilter,
   SummaryQuery,
   SummaryResult,
-  TimeRange,
   TimeseriesQuery,
   TimeseriesResult,
   TopQuery,
   TopResult,
 } from "../store.ts";
 import {
-  TIER_BUCKET_MS,
-  type QuerySource,
-  type RollupDimension,
-  type RollupTier,
-} from "../tiers.ts";
+  chooseTier,
+  coveredFields,
+  type PlanRequest,
+  type RollupAvailability,
+} from "../planner.ts";
+import type { QuerySource, RollupDimension, RollupTier } from "../tiers.ts";
 import { createDuckDbFilterDialect } from "./filter-sql.ts";
 import {
   checkCommon,
@@ -33,60 +31,12 @@ import { NONZERO_SQL, ROLLUP_TABLES } from "./rollup-schema.ts";
 import { FLOWS_TABLE } from "./schema.ts";
 
 /**
- * The query planner: each summary, top-N and time series is answered from the coarsest tier
- * that gives the raw answer exactly, else from `flows`. A tier can when
- * - its rows hold every field the query groups or filters by (the configured dimensions, see
- *   `rollup_state`; addresses, ports and per-flow measures are only in `flows`),
- * - both range bounds fall on its bucket boundaries (rollup buckets are on the end time, as
- *   ranges are, so a bucket is wholly in or out), and
- * - a time series' step is a multiple of its bucket (each bucket falls in one step).
- * Omitted range bounds resolve to the first and last stored flow, which rarely fall on a
- * boundary: such a query reads `flows`.
+ * The DuckDB query planner: the shared tier choice (storage/planner.ts) with this store's
+ * query tables. Omitted range bounds resolve to the first and last stored flow, which rarely
+ * fall on a boundary: such a query reads `flows`.
  */
 
-/** Coarsest first: the first tier that can answer does. */
-const PLAN_ORDER: readonly RollupTier[] = ["1d", "1h", "1m"];
-
-/** What each rollup tier's rows hold, per tier; undefined: the tier is not kept up. */
-export type RollupAvailability = ReadonlyMap<
-  RollupTier,
-  { dimensions: ReadonlySet<RollupDimension> | undefined }
->;
-
-const NETWORK_FIELDS = [
-  "net",
-  "site",
-  "provider",
-  "account",
-  "region",
-  "zone",
-  "vpc",
-  "subnet",
-  "egress",
-  "service",
-] as const;
-
-/** The query fields a kept rollup dimension answers, besides its own name. */
-function fieldsOf(dimension: RollupDimension): string[] {
-  if (dimension === "exporter") {
-    const cloud = [
-      "provider",
-      "account",
-      "region",
-      "zone",
-      "vpc",
-      "subnet",
-      "instance",
-      "interface",
-    ];
-    return ["exporter", ...cloud.map((name) => `cloud.${name}`)];
-  }
-  if (dimension === "src.net" || dimension === "dst.net") {
-    const side = dimension.slice(0, 3);
-    return NETWORK_FIELDS.map((name) => `${side}.${name}`);
-  }
-  return [dimension];
-}
+export type { PlanRequest, RollupAvailability } from "../planner.ts";
 
 /** Rollup SQL that differs from the raw dimension SQL. */
 const ROLLUP_SQL_OVERRIDES: Readonly<Record<string, DimensionSql>> = {
@@ -100,7 +50,7 @@ export function rollupQueryTable(tier: RollupTier, kept: ReadonlySet<RollupDimen
   const cacheKey = `${tier}:${[...kept].sort().join(",")}`;
   const cached = tables.get(cacheKey);
   if (cached !== undefined) return cached;
-  const covered = new Set<string>(["direction", ...[...kept].flatMap(fieldsOf)]);
+  const covered = coveredFields(kept);
   const dimensions: Record<string, DimensionSql> = {};
   for (const [name, sql] of Object.entries(FIXED_DIMENSION_SQL)) {
     if (covered.has(name)) dimensions[name] = ROLLUP_SQL_OVERRIDES[name] ?? sql;
@@ -129,56 +79,27 @@ export function rollupQueryTable(tier: RollupTier, kept: ReadonlySet<RollupDimen
   return table;
 }
 
-function isTagDimension(by: string): boolean {
-  return by.startsWith("src.tag.") || by.startsWith("dst.tag.");
-}
-
-function divides(bucketMs: number, value: number): boolean {
-  return ((value % bucketMs) + bucketMs) % bucketMs === 0;
-}
-
-export interface PlanRequest {
-  range: TimeRange;
-  stepMs?: number;
-  by?: Dimension;
-  filter?: FlowFilter;
-}
-
 /** The table answering `request` and the source the result reports. */
 export function planQuery(
   request: PlanRequest,
   available: RollupAvailability,
 ): { table: QueryTable; source: QuerySource } {
-  for (const tier of PLAN_ORDER) {
-    const kept = available.get(tier)?.dimensions;
-    if (kept === undefined) continue;
-    const bucketMs = TIER_BUCKET_MS[tier];
-    if (!divides(bucketMs, request.range.fromMs) || !divides(bucketMs, request.range.toMs)) {
-      continue;
+  const chosen = chooseTier(request, available, (tier, kept, filter) => {
+    try {
+      compileFilter(filter.where, rollupQueryTable(tier, kept).dialect, filter.whereText);
+      return true;
+    } catch {
+      // A field this tier lacks (or a prefix where a network name was expected, which
+      // reads the address): the raw table answers, and reports any real error itself.
+      return false;
     }
-    if (request.stepMs !== undefined && !divides(bucketMs, request.stepMs)) continue;
-    const table = rollupQueryTable(tier, kept);
-    const by = request.by;
-    if (by !== undefined) {
-      const side = by.slice(0, 3);
-      const covered = isTagDimension(by)
-        ? kept.has(`${side}.net` as RollupDimension)
-        : table.dimensions[by] !== undefined;
-      if (!covered) continue;
-    }
-    const where = request.filter?.where;
-    if (where !== undefined) {
-      try {
-        compileFilter(where, table.dialect, request.filter?.whereText);
-      } catch {
-        // A field this tier lacks (or a prefix where a network name was expected, which
-        // reads the address): the raw table answers, and reports any real error itself.
-        continue;
-      }
-    }
-    return { table, source: { table: ROLLUP_TABLES[tier], tier } };
-  }
-  return { table: RAW_QUERY_TABLE, source: { table: FLOWS_TABLE, tier: "raw" } };
+  });
+  if (chosen === undefined)
+    return { table: RAW_QUERY_TABLE, source: { table: FLOWS_TABLE, tier: "raw" } };
+  return {
+    table: rollupQueryTable(chosen.tier, chosen.kept),
+    source: { table: ROLLUP_TABLES[chosen.tier], tier: chosen.tier },
+  };
 }
 
 /** Summary, top-N and time series through the planner. */
