@@ -111,6 +111,41 @@ export class LpmTable<T> {
   }
 
   /**
+   * The id of the longest IPv4 prefix holding the address (1 for the first inserted, 0 for none):
+   * `lookupIpv4` without reading the value, for callers that keep what they need per id in
+   * typed arrays (the classifier), so a lookup touches no object.
+   */
+  lookupIpv4Id(address: number): number {
+    let slot = this.#level0[address >>> 16] ?? 0;
+    if (slot < 0) {
+      slot = this.#level1.slots[(~slot << 8) | ((address >>> 8) & 255)] ?? 0;
+      if (slot < 0) slot = this.#level2.slots[(~slot << 8) | (address & 255)] ?? 0;
+    }
+    return slot;
+  }
+
+  /** The id of the longest IPv6 prefix holding the address (0 for none); see `lookupIpv4Id`. */
+  lookupIpv6Id(w0: number, w1: number, w2: number, w3: number): number {
+    if (this.#ipv6Dirty) this.#buildIpv6Ranges();
+    const starts = this.#rangeStarts;
+    const buckets = this.#rangeBuckets;
+    const bucket = w0 >>> 16;
+    let low = Math.max((buckets[bucket] ?? 0) - 1, 0);
+    let high = (buckets[bucket + 1] ?? 0) - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (rangeStartAtMost(starts, middle, w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0)) low = middle;
+      else high = middle - 1;
+    }
+    return this.#rangeIds[low] ?? 0;
+  }
+
+  /** The value of a prefix id from `lookupIpv4Id`/`lookupIpv6Id` (undefined for 0). */
+  valueOfId(id: number): T | undefined {
+    return id === 0 ? undefined : this.#values[id - 1];
+  }
+
+  /**
    * The value of the longest IPv6 prefix holding the address given as four unsigned 32-bit words,
    * most significant first. Allocates nothing once the table is built.
    */

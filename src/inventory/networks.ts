@@ -69,6 +69,15 @@ export interface NetworkTable {
   lookupIpv4(address: number): NetworkMatch | undefined;
   /** Hot path: the network holding an IPv6 address given as four unsigned 32-bit words. */
   lookupIpv6(w0: number, w1: number, w2: number, w3: number): NetworkMatch | undefined;
+  /**
+   * Hot path without objects: the `id` + 1 of the match holding an IPv4 address, 0 for none.
+   * The classifier keeps what it derives from a match in typed arrays by id.
+   */
+  lookupIpv4Id(address: number): number;
+  /** The same for an IPv6 address given as four words, most significant first. */
+  lookupIpv6Id(w0: number, w1: number, w2: number, w3: number): number;
+  /** The match with this `id` (0 … matchCount − 1). */
+  matchOfId(id: number): NetworkMatch | undefined;
   /** Number of declared prefixes. */
   readonly prefixCount: number;
   /** Number of distinct matches (one per declared prefix): the bound of `NetworkMatch.id`. */
@@ -225,6 +234,10 @@ export function buildNetworkTable(
       lookup: (address) => table.lookup(address),
       lookupIpv4: (address) => table.lookupIpv4(address),
       lookupIpv6: (w0, w1, w2, w3) => table.lookupIpv6(w0, w1, w2, w3),
+      // Prefixes are inserted once each, in id order: the table's prefix id is the match id + 1.
+      lookupIpv4Id: (address) => table.lookupIpv4Id(address),
+      lookupIpv6Id: (w0, w1, w2, w3) => table.lookupIpv6Id(w0, w1, w2, w3),
+      matchOfId: (id) => table.valueOfId(id + 1),
       prefixCount: table.size,
       matchCount,
       memoryBytes: () => table.memoryBytes(),

@@ -14,8 +14,11 @@ import {
   AppError,
   formatIpv4,
   formatIpv6Groups,
+  ipv4Mask,
+  ipv6WordMask,
   parseIpv4ToU32,
   parseIpv6ToWords,
+  type Prefix,
 } from "../../core/index.ts";
 import { parseAsnCsv, parseCountryCsv } from "./csv.ts";
 import type { RangeSinks } from "./csv.ts";
@@ -96,6 +99,11 @@ export interface AddressRegistry {
    * (as core's LpmTable). IPv4-mapped addresses (`::ffff:a.b.c.d`) answer as their IPv4 address.
    */
   lookupIpv6(w0: number, w1: number, w2: number, w3: number): RegistryEntry | undefined;
+  /**
+   * The entry all of a prefix's addresses share (undefined: they share "none"), or null when
+   * they differ: when the prefix's first and last addresses fall in one segment.
+   */
+  valueThroughout(prefix: Prefix): RegistryEntry | undefined | null;
   /** The entry of an address given as text; undefined for unknown addresses and non-addresses. */
   lookup(address: string): RegistryEntry | undefined;
   /** Why an address has its entry; undefined when the text is not an address. */
@@ -401,6 +409,38 @@ class Registry implements AddressRegistry {
   lookupIpv6(w0: number, w1: number, w2: number, w3: number): RegistryEntry | undefined {
     if (w0 === 0 && w1 === 0 && w2 === 0xffff) return this.#ipv4.lookup(w3 >>> 0);
     return this.#ipv6.lookup(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
+  }
+
+  valueThroughout(prefix: Prefix): RegistryEntry | undefined | null {
+    if (prefix.version === 4) {
+      const first = prefix.network >>> 0;
+      const last = (first | ~ipv4Mask(prefix.length)) >>> 0;
+      const segment = this.#ipv4.segmentOf(first);
+      return segment === this.#ipv4.segmentOf(last) ? this.#ipv4.entryOf(segment) : null;
+    }
+    const [w0, w1, w2, w3] = prefix.words;
+    const last = [0, 1, 2, 3].map(
+      (word) => ((prefix.words[word] ?? 0) | ~ipv6WordMask(prefix.length, word)) >>> 0,
+    );
+    // IPv4-mapped addresses answer from the IPv4 table (lookupIpv6): a prefix reaching into
+    // ::ffff:0:0/96 is not one IPv6 segment's business.
+    const mappedFirst = [0, 0, 0xffff, 0];
+    const mappedLast = [0, 0, 0xffff, 0xffffffff];
+    const below = (a: readonly number[], b: readonly number[]): boolean => {
+      for (let word = 0; word < 4; word++) {
+        if ((a[word] ?? 0) !== (b[word] ?? 0)) return (a[word] ?? 0) < (b[word] ?? 0);
+      }
+      return false;
+    };
+    if (!below(last, mappedFirst) && !below(mappedLast, [w0, w1, w2, w3])) return null;
+    const segment = this.#ipv6.segmentOf(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
+    const lastSegment = this.#ipv6.segmentOf(
+      last[0] ?? 0,
+      last[1] ?? 0,
+      last[2] ?? 0,
+      last[3] ?? 0,
+    );
+    return segment === lastSegment ? this.#ipv6.entryOf(segment) : null;
   }
 
   lookup(address: string): RegistryEntry | undefined {

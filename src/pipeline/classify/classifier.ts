@@ -18,6 +18,7 @@ import {
   isGlobalUnicastIpv4,
   isGlobalUnicastIpv6,
   IPV4_MAPPED_WORD1,
+  parsePrefix,
 } from "../../core/index.ts";
 import type { CloudContext, DecodedFlow, FlowRecord } from "../../core/index.ts";
 import {
@@ -66,7 +67,33 @@ export function networksOnly(networks: NetworkTable): Inventory {
 }
 
 const SOURCE_NETWORKS = DIRECTION_SOURCES.indexOf("networks");
-const ADDRESS_CACHE_SHIFT = 16;
+// Address caches: 65,536 IPv4 slots of 16 bytes and 16,384 IPv6 slots of 32 (1.5 MiB in all,
+// within this machine's 2 MiB L2 per core).
+const CACHE4_SHIFT = 16;
+const CACHE4_SLOTS = 2 ** (32 - CACHE4_SHIFT);
+const CACHE6_SHIFT = 18;
+const CACHE6_SLOTS = 2 ** (32 - CACHE6_SHIFT);
+// matchFacts fields, MATCH_STRIDE int32s per declared match.
+const MATCH_STRIDE = 8;
+const M_NETWORK = 0;
+const M_NEAR = 1;
+const M_FAR = 2;
+const M_REGISTRY = 3;
+const M_ASN = 4;
+const M_COUNTRY = 5;
+const REGISTRY_SAME = 1;
+const REGISTRY_VARIES = 2;
+// A near id with this bit: its place names a provider (a cloud flow log's context cannot
+// override it).
+const NEAR_HAS_PROVIDER = 1 << 24;
+const NEAR_ID_MASK = NEAR_HAS_PROVIDER - 1;
+// The locality table: near ids × far ids, one byte each (locality + 1, 0 undecided), 1 MiB.
+// Ids beyond go to a Map (an inventory with more than 256 places or 4,096 far kinds).
+const NEAR_IDS = 256;
+const FAR_IDS = 4096;
+const FAR_PUBLIC = 0;
+const FAR_PRIVATE = 1;
+const FAR_UNCACHED = 0xffff;
 const INGRESS = DIRECTIONS.indexOf("ingress");
 const EGRESS = DIRECTIONS.indexOf("egress");
 const INTERNAL = DIRECTIONS.indexOf("internal");
@@ -90,8 +117,6 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   // What a stored network is (name, tags, attributes), not the match: two prefixes of one
   // network give two matches (their `prefix` differs) but one network index.
   const indexOfNetwork = new Map<string, number>();
-  // Locality by near place, then far end (a NetworkMatch, a cloud range, PUBLIC_FAR/PRIVATE_FAR).
-  let localityCache = new Map<object, Map<object, number>>();
   // Weak: batches bring new context objects; the places they map to are few and kept.
   const placeOfCloud = new WeakMap<CloudContext, Place>();
   const cloudPlaces = new Map<string, Place>();
@@ -106,12 +131,7 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     return index;
   };
 
-  // Network index by match id: an array read where a Map probe over 100k matches measured
-  // as the largest cost of networks-only classification (bench/enrich.ts). 0: not seen yet.
-  let indexOfMatchId = new Uint32Array(inventory.networks.matchCount);
   const declaredIndex = (match: NetworkMatch): number => {
-    const known = indexOfMatchId[match.id] ?? 0;
-    if (known !== 0) return known;
     let index = indexOfMatch.get(match);
     if (index === undefined) {
       const ref: NetworkRef = { name: match.name, tags: match.tags, kind: "inventory" };
@@ -119,7 +139,6 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       index = intern(ref, JSON.stringify(["inventory", match.name, match.tags, match.attributes]));
       indexOfMatch.set(match, index);
     }
-    if (match.id < indexOfMatchId.length) indexOfMatchId[match.id] = index;
     return index;
   };
 
@@ -157,17 +176,82 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     return index;
   };
 
-  const placeOf = (batch: FlowBatch, row: number, near: NetworkMatch | undefined): Place => {
-    if (near !== undefined && near.place.provider !== "") return near.place;
+  // Locality is decided once per (near place, far key) and kept in a table of small ids: the
+  // near end's place (id 0: nowhere) and what the far end is (a declared network's place, a
+  // kind of cloud range, or a public / private address outside both). Ids live as long as the
+  // classifier: places and far keys are interned values, not per-snapshot objects.
+  const nearPlaces: Place[] = [NOWHERE];
+  const nearIds = new Map<Place, number>([[NOWHERE, 0]]);
+  const nearIdOf = (place: Place): number => {
+    let id = nearIds.get(place);
+    if (id === undefined) {
+      id = nearPlaces.length;
+      nearPlaces.push(place);
+      nearIds.set(place, id);
+    }
+    return id;
+  };
+  const farKeys: object[] = [PUBLIC_FAR, PRIVATE_FAR];
+  const farIds = new Map<object | string, number>();
+  const farIdOfPlace = (place: Place): number => {
+    let id = farIds.get(place);
+    if (id === undefined) {
+      id = farKeys.length;
+      farKeys.push(place);
+      farIds.set(place, id);
+    }
+    return id;
+  };
+  // Cloud ranges decide locality by provider, service, region and kind: 60k ranges, a few
+  // hundred kinds of far end.
+  const farIdOfCloud = (range: CloudRangeLike): number => {
+    const key = `${range.provider}\u0000${range.service}\u0000${range.region}\u0000${range.kind}`;
+    let id = farIds.get(key);
+    if (id === undefined) {
+      id = farKeys.length;
+      farKeys.push(range);
+      farIds.set(key, id);
+    }
+    return id;
+  };
+  const localityTable = new Uint8Array(NEAR_IDS * FAR_IDS);
+  const localityBeyond = new Map<number, number>();
+  const decide = (nearId: number, farId: number): number => {
+    const near = nearPlaces[nearId] ?? NOWHERE;
+    const far = farKeys[farId] ?? PRIVATE_FAR;
+    const isCloud = "service" in far;
+    const decided = decideLocality(near === NOWHERE ? undefined : near, {
+      network: far === PUBLIC_FAR || far === PRIVATE_FAR || isCloud ? undefined : (far as Place),
+      cloud: isCloud ? (far as CloudRangeLike) : undefined,
+      global: far !== PRIVATE_FAR,
+    });
+    return LOCALITY_INDEX.get(decided.locality) ?? 0;
+  };
+  const localityOf = (nearId: number, farId: number): number => {
+    if (nearId < NEAR_IDS && farId < FAR_IDS) {
+      const at = nearId * FAR_IDS + farId;
+      const known = localityTable[at] ?? 0;
+      if (known !== 0) return known - 1;
+      const locality = decide(nearId, farId);
+      localityTable[at] = locality + 1;
+      return locality;
+    }
+    const key = nearId * 2 ** 24 + farId;
+    let locality = localityBeyond.get(key);
+    if (locality === undefined) {
+      locality = decide(nearId, farId);
+      localityBeyond.set(key, locality);
+    }
+    return locality;
+  };
+
+  const cloudNearId = (batch: FlowBatch, row: number): number => {
     // A cloud flow log says where its interface is: the near end, when the inventory does not.
-    const cloudIndex = batch.cloud[row] ?? 0;
-    if (cloudIndex === 0) return near?.place ?? NOWHERE;
-    const context = batch.clouds[cloudIndex - 1];
-    if (context === undefined) return NOWHERE;
+    const context = batch.clouds[(batch.cloud[row] ?? 0) - 1];
+    if (context === undefined) return 0;
     let place = placeOfCloud.get(context);
     if (place === undefined) {
-      // Interned by value: thousands of interfaces share a few (provider, region, zone), and the
-      // locality cache is keyed by place.
+      // Interned by value: thousands of interfaces share a few (provider, region, zone).
       const key = `${context.provider}\u0000${context.region}\u0000${context.zone}`;
       place = cloudPlaces.get(key);
       if (place === undefined) {
@@ -180,70 +264,127 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       }
       placeOfCloud.set(context, place);
     }
-    return place;
+    return nearIdOf(place);
   };
 
-  // A direct-mapped cache of IPv4 registry answers (64 Ki slots by a multiplicative hash):
-  // real traffic repeats its far ends, and a hit is two array reads where the registry's
-  // search is several, mostly cache misses over 40 MiB of tables. null: empty slot.
-  const registryCacheAddress = new Uint32Array(1 << (32 - ADDRESS_CACHE_SHIFT));
-  let registryCacheEntry: (RegistryEntryLike | undefined | null)[] = new Array<null>(
-    1 << (32 - ADDRESS_CACHE_SHIFT),
-  ).fill(null);
+  // What the classifier derives from a declared network match, by match id, MATCH_STRIDE
+  // int32s each: read with the id the trie returns, so a declared end costs no object reads.
+  // Filled the first time the match is met (M_NETWORK 0: not yet).
+  let matchFacts = new Int32Array(inventory.networks.matchCount * MATCH_STRIDE);
+  const describeMatch = (id: number): void => {
+    const match = inventory.networks.matchOfId(id);
+    if (match === undefined) throw new Error(`no network match with id ${id}`);
+    const at = id * MATCH_STRIDE;
+    matchFacts[at + M_NEAR] =
+      nearIdOf(match.place) | (match.place.provider === "" ? 0 : NEAR_HAS_PROVIDER);
+    matchFacts[at + M_FAR] = farIdOfPlace(match.place);
+    const registry = inventory.registry;
+    let throughout: RegistryEntryLike | undefined | null = null;
+    if (registry?.valueThroughout !== undefined) {
+      const prefix = parsePrefix(match.prefix);
+      if (prefix.ok) throughout = registry.valueThroughout(prefix.prefix);
+    }
+    matchFacts[at + M_REGISTRY] = throughout === null ? REGISTRY_VARIES : REGISTRY_SAME;
+    matchFacts[at + M_ASN] = throughout?.asn ?? 0;
+    matchFacts[at + M_COUNTRY] = throughout?.countryCode ?? 0;
+    matchFacts[at + M_NETWORK] = declaredIndex(match);
+  };
 
-  // The same for the cloud range of IPv4 ends outside the inventory.
-  const cloudCacheAddress = new Uint32Array(1 << (32 - ADDRESS_CACHE_SHIFT));
-  let cloudCacheRange: (CloudRangeLike | undefined | null)[] = new Array<null>(
-    1 << (32 - ADDRESS_CACHE_SHIFT),
-  ).fill(null);
+  // What an address outside the declared networks gets (or one inside a network whose
+  // registry answer varies by address): its registry answer, its cloud range's network and
+  // what the far end is for locality. Direct-mapped caches by a multiplicative hash: real
+  // traffic repeats its far ends, and a hit is one cache line where the registry's and cloud
+  // tables' searches are several dependent misses over ~80 MiB. Slots: IPv4 [address, asn,
+  // country << 16 | far id, network index + 1 (0: empty)]; IPv6 the four words, then the same.
+  const cache4 = new Int32Array(CACHE4_SLOTS * 4);
+  const cache6 = new Int32Array(CACHE6_SLOTS * 8);
+  const fillAddress = (
+    cache: Int32Array,
+    at: number,
+    entry: RegistryEntryLike | undefined,
+    range: CloudRangeLike | undefined,
+    global: boolean,
+  ): void => {
+    const far = range !== undefined ? farIdOfCloud(range) : global ? FAR_PUBLIC : FAR_PRIVATE;
+    cache[at + 1] = entry?.asn ?? 0;
+    // Far ids above 16 bits do not fit beside the country: FAR_UNCACHED sends the row to the
+    // slow path (never met in practice: far ids are places and kinds of cloud range).
+    cache[at + 2] = ((entry?.countryCode ?? 0) << 16) | (far > 0xffff ? FAR_UNCACHED : far);
+    cache[at + 3] = (range !== undefined ? cloudIndex(range) : 0) + 1;
+  };
+  const resolve4 = (address: number): number => {
+    const at = (Math.imul(address, 0x9e3779b1) >>> CACHE4_SHIFT) << 2;
+    if (cache4[at] === (address | 0) && (cache4[at + 3] ?? 0) !== 0) return at;
+    cache4[at] = address | 0;
+    const { registry, cloudRanges } = inventory;
+    fillAddress(
+      cache4,
+      at,
+      registry?.lookupIpv4(address),
+      cloudRanges?.lookupIpv4(address),
+      isGlobalUnicastIpv4(address),
+    );
+    return at;
+  };
+  // Returns the slot's offset + 3, so that its fields sit where resolve4's do (+1, +2, +3).
+  const resolve6 = (w0: number, w1: number, w2: number, w3: number): number => {
+    const hash = Math.imul(
+      w0 ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ w3,
+      0x9e3779b1,
+    );
+    const base = (hash >>> CACHE6_SHIFT) << 3;
+    if (
+      cache6[base] === (w0 | 0) &&
+      cache6[base + 1] === (w1 | 0) &&
+      cache6[base + 2] === (w2 | 0) &&
+      cache6[base + 3] === (w3 | 0) &&
+      (cache6[base + 6] ?? 0) !== 0
+    ) {
+      return base + 3;
+    }
+    cache6[base] = w0 | 0;
+    cache6[base + 1] = w1 | 0;
+    cache6[base + 2] = w2 | 0;
+    cache6[base + 3] = w3 | 0;
+    const { registry, cloudRanges } = inventory;
+    fillAddress(
+      cache6,
+      base + 3,
+      registry?.lookupIpv6(w0, w1, w2, w3),
+      cloudRanges?.lookupIpv6(w0, w1, w2, w3),
+      isGlobalUnicastIpv6(w0, w1, w2, w3),
+    );
+    return base + 3;
+  };
+  // The far id of an address whose slot said FAR_UNCACHED.
+  const farIdOfAddress = (v4: boolean, w0: number, w1: number, w2: number, w3: number): number => {
+    const range = v4
+      ? inventory.cloudRanges?.lookupIpv4(w3)
+      : inventory.cloudRanges?.lookupIpv6(w0, w1, w2, w3);
+    if (range !== undefined) return farIdOfCloud(range);
+    const global = v4 ? isGlobalUnicastIpv4(w3) : isGlobalUnicastIpv6(w0, w1, w2, w3);
+    return global ? FAR_PUBLIC : FAR_PRIVATE;
+  };
 
-  // One-entry memos in front of the maps: consecutive flows often share networks and places
-  // (a conversation, a busy subnet), and a comparison is cheaper than a Map probe.
-  let lastSrcMatch: object | undefined;
-  let lastSrcIndex = 0;
-  let lastDstMatch: object | undefined;
-  let lastDstIndex = 0;
+  // One-entry memo in front of the edge's network index: consecutive flows mostly cross the
+  // same interface.
   let lastEdge: BoundaryInterface | undefined;
   let lastEdgeIndex = 0;
-  let lastNear: object | undefined;
-  let lastFar: object | undefined;
-  let lastLocality = 0;
-
-  const localityOf = (near: Place, far: object): number => {
-    if (near === lastNear && far === lastFar) return lastLocality;
-    let byFar = localityCache.get(near);
-    if (byFar === undefined) {
-      byFar = new Map();
-      localityCache.set(near, byFar);
-    }
-    let locality = byFar.get(far);
-    if (locality === undefined) {
-      // `far` is a declared network's place, a cloud range, PUBLIC_FAR or PRIVATE_FAR.
-      const isCloud = "service" in far;
-      const decided = decideLocality(near === NOWHERE ? undefined : near, {
-        network: far === PUBLIC_FAR || far === PRIVATE_FAR || isCloud ? undefined : (far as Place),
-        cloud: isCloud ? (far as CloudRangeLike) : undefined,
-        global: far !== PRIVATE_FAR,
-      });
-      locality = LOCALITY_INDEX.get(decided.locality) ?? 0;
-      byFar.set(far, locality);
-    }
-    lastNear = near;
-    lastFar = far;
-    lastLocality = locality;
-    return locality;
-  };
 
   /**
-   * The hot loop: written out flat (no per-end helper closures, numeric directions) because the
+   * The hot loop: written out flat (no per-end helper objects, numeric directions) because the
    * generic version measured 3 M rows/s where the two trie lookups alone run at 47 M rows/s
    * (scratch micro-benchmark, 2,000 networks): the overhead, not the lookups, was the cost.
+   * Each end is resolved to numbers only: a declared end by its match id (matchFacts), any other
+   * by the address caches; objects are read only on the first sighting of each.
    */
   const classifyRows = (batch: FlowBatch, from: number, to: number, receivedMs: number): void => {
-    const { networks: table, exporters, cloudRanges, registry } = inventory;
+    const { networks: table, exporters, registry } = inventory;
     const { srcAddr, dstAddr, sampledBytes, sampledPackets, samplingRate, exporter } = batch;
     const { inIf, outIf, srcAs, dstAs, srcCountry, dstCountry, cloud } = batch;
     const hasExporters = exporters.exporters.length > 0;
+    const hasRegistry = registry !== undefined;
+    const facts = matchFacts;
 
     for (let row = from; row < to; row++) {
       const base = row * 4;
@@ -258,8 +399,8 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       // The batch stores the least significant word first; the tables take the most first.
       const srcV4 = s1 === IPV4_MAPPED_WORD1 && s2 === 0 && s3 === 0;
       const dstV4 = d1 === IPV4_MAPPED_WORD1 && d2 === 0 && d3 === 0;
-      const srcMatch = srcV4 ? table.lookupIpv4(s0) : table.lookupIpv6(s3, s2, s1, s0);
-      const dstMatch = dstV4 ? table.lookupIpv4(d0) : table.lookupIpv6(d3, d2, d1, d0);
+      const srcId = srcV4 ? table.lookupIpv4Id(s0) : table.lookupIpv6Id(s3, s2, s1, s0);
+      const dstId = dstV4 ? table.lookupIpv4Id(d0) : table.lookupIpv6Id(d3, d2, d1, d0);
 
       let direction = -1;
       let crossed = 0;
@@ -293,132 +434,100 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
       batch.boundary[row] = crossed;
       if (direction === -1) {
         direction =
-          srcMatch !== undefined
-            ? dstMatch !== undefined
-              ? INTERNAL
-              : EGRESS
-            : dstMatch !== undefined
-              ? INGRESS
-              : TRANSIT;
+          srcId !== 0 ? (dstId !== 0 ? INTERNAL : EGRESS) : dstId !== 0 ? INGRESS : TRANSIT;
         batch.directionSource[row] = SOURCE_NETWORKS;
       } else {
         batch.directionSource[row] = SOURCE_INTERFACE;
       }
       batch.direction[row] = direction;
 
-      let srcCloud: CloudRangeLike | undefined;
-      let dstCloud: CloudRangeLike | undefined;
-      if (cloudRanges !== undefined) {
-        if (srcMatch === undefined) {
-          if (srcV4) {
-            const slot = Math.imul(s0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
-            const cached = cloudCacheRange[slot];
-            if (cached !== null && cloudCacheAddress[slot] === s0) srcCloud = cached;
-            else {
-              srcCloud = cloudRanges.lookupIpv4(s0);
-              cloudCacheAddress[slot] = s0;
-              cloudCacheRange[slot] = srcCloud;
-            }
+      // The source end: network index, near place, far id, registry answer.
+      let srcNear = 0;
+      let srcFar: number;
+      let srcAsn = 0;
+      let srcCc = 0;
+      if (srcId !== 0) {
+        const at = (srcId - 1) * MATCH_STRIDE;
+        if ((facts[at] ?? 0) === 0) describeMatch(srcId - 1);
+        batch.srcNetwork[row] = facts[at] ?? 0;
+        srcNear = facts[at + M_NEAR] ?? 0;
+        srcFar = facts[at + M_FAR] ?? 0;
+        if (hasRegistry) {
+          if (facts[at + M_REGISTRY] === REGISTRY_SAME) {
+            srcAsn = facts[at + M_ASN] ?? 0;
+            srcCc = facts[at + M_COUNTRY] ?? 0;
+          } else if (srcV4) {
+            const slot = resolve4(s0);
+            srcAsn = cache4[slot + 1] ?? 0;
+            srcCc = (cache4[slot + 2] ?? 0) >>> 16;
           } else {
-            srcCloud = cloudRanges.lookupIpv6(s3, s2, s1, s0);
+            const slot = resolve6(s3, s2, s1, s0);
+            srcAsn = cache6[slot + 1] ?? 0;
+            srcCc = (cache6[slot + 2] ?? 0) >>> 16;
           }
         }
-        if (dstMatch === undefined) {
-          if (dstV4) {
-            const slot = Math.imul(d0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
-            const cached = cloudCacheRange[slot];
-            if (cached !== null && cloudCacheAddress[slot] === d0) dstCloud = cached;
-            else {
-              dstCloud = cloudRanges.lookupIpv4(d0);
-              cloudCacheAddress[slot] = d0;
-              cloudCacheRange[slot] = dstCloud;
-            }
+      } else {
+        const slots = srcV4 ? cache4 : cache6;
+        const slot = srcV4 ? resolve4(s0) : resolve6(s3, s2, s1, s0);
+        srcAsn = slots[slot + 1] ?? 0;
+        const countryAndFar = slots[slot + 2] ?? 0;
+        srcCc = countryAndFar >>> 16;
+        srcFar = countryAndFar & 0xffff;
+        if (srcFar === FAR_UNCACHED) srcFar = farIdOfAddress(srcV4, s3, s2, s1, s0);
+        batch.srcNetwork[row] = (slots[slot + 3] ?? 1) - 1;
+      }
+
+      // The destination end, the same way.
+      let dstNear = 0;
+      let dstFar: number;
+      let dstAsn = 0;
+      let dstCc = 0;
+      if (dstId !== 0) {
+        const at = (dstId - 1) * MATCH_STRIDE;
+        if ((facts[at] ?? 0) === 0) describeMatch(dstId - 1);
+        batch.dstNetwork[row] = facts[at] ?? 0;
+        dstNear = facts[at + M_NEAR] ?? 0;
+        dstFar = facts[at + M_FAR] ?? 0;
+        if (hasRegistry) {
+          if (facts[at + M_REGISTRY] === REGISTRY_SAME) {
+            dstAsn = facts[at + M_ASN] ?? 0;
+            dstCc = facts[at + M_COUNTRY] ?? 0;
+          } else if (dstV4) {
+            const slot = resolve4(d0);
+            dstAsn = cache4[slot + 1] ?? 0;
+            dstCc = (cache4[slot + 2] ?? 0) >>> 16;
           } else {
-            dstCloud = cloudRanges.lookupIpv6(d3, d2, d1, d0);
+            const slot = resolve6(d3, d2, d1, d0);
+            dstAsn = cache6[slot + 1] ?? 0;
+            dstCc = (cache6[slot + 2] ?? 0) >>> 16;
           }
         }
+      } else {
+        const slots = dstV4 ? cache4 : cache6;
+        const slot = dstV4 ? resolve4(d0) : resolve6(d3, d2, d1, d0);
+        dstAsn = slots[slot + 1] ?? 0;
+        const countryAndFar = slots[slot + 2] ?? 0;
+        dstCc = countryAndFar >>> 16;
+        dstFar = countryAndFar & 0xffff;
+        if (dstFar === FAR_UNCACHED) dstFar = farIdOfAddress(dstV4, d3, d2, d1, d0);
+        batch.dstNetwork[row] = (slots[slot + 3] ?? 1) - 1;
       }
-      const srcEnd: object | undefined = srcMatch ?? srcCloud;
-      if (srcEnd !== lastSrcMatch) {
-        lastSrcMatch = srcEnd;
-        lastSrcIndex =
-          srcMatch !== undefined
-            ? declaredIndex(srcMatch)
-            : srcCloud !== undefined
-              ? cloudIndex(srcCloud)
-              : 0;
-      }
-      batch.srcNetwork[row] = lastSrcIndex;
-      const dstEnd: object | undefined = dstMatch ?? dstCloud;
-      if (dstEnd !== lastDstMatch) {
-        lastDstMatch = dstEnd;
-        lastDstIndex =
-          dstMatch !== undefined
-            ? declaredIndex(dstMatch)
-            : dstCloud !== undefined
-              ? cloudIndex(dstCloud)
-              : 0;
-      }
-      batch.dstNetwork[row] = lastDstIndex;
 
       // The far end is the source for ingress only (farEndIsSource).
       const farIsSource = direction === INGRESS;
-      const nearMatch = farIsSource ? dstMatch : srcMatch;
-      const farMatch = farIsSource ? srcMatch : dstMatch;
-      const far: object =
-        farMatch?.place ??
-        (farIsSource ? srcCloud : dstCloud) ??
-        ((
-          farIsSource
-            ? srcV4
-              ? isGlobalUnicastIpv4(s0)
-              : isGlobalUnicastIpv6(s3, s2, s1, s0)
-            : dstV4
-              ? isGlobalUnicastIpv4(d0)
-              : isGlobalUnicastIpv6(d3, d2, d1, d0)
-        )
-          ? PUBLIC_FAR
-          : PRIVATE_FAR);
-      const near =
-        nearMatch !== undefined && nearMatch.place.provider !== ""
-          ? nearMatch.place
-          : (cloud[row] ?? 0) === 0
-            ? (nearMatch?.place ?? NOWHERE)
-            : placeOf(batch, row, nearMatch);
-      batch.locality[row] = localityOf(near, far);
+      const nearFacts = farIsSource ? dstNear : srcNear;
+      const nearId =
+        (nearFacts & NEAR_HAS_PROVIDER) !== 0 || (cloud[row] ?? 0) === 0
+          ? nearFacts & NEAR_ID_MASK
+          : cloudNearId(batch, row);
+      batch.locality[row] = localityOf(nearId, farIsSource ? srcFar : dstFar);
 
-      if (registry !== undefined) {
-        let srcEntry: RegistryEntryLike | undefined;
-        if (srcV4) {
-          const slot = Math.imul(s0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
-          const cached = registryCacheEntry[slot];
-          if (cached !== null && registryCacheAddress[slot] === s0) srcEntry = cached;
-          else {
-            srcEntry = registry.lookupIpv4(s0);
-            registryCacheAddress[slot] = s0;
-            registryCacheEntry[slot] = srcEntry;
-          }
-        } else {
-          srcEntry = registry.lookupIpv6(s3, s2, s1, s0);
-        }
-        let dstEntry: RegistryEntryLike | undefined;
-        if (dstV4) {
-          const slot = Math.imul(d0, 0x9e3779b1) >>> ADDRESS_CACHE_SHIFT;
-          const cached = registryCacheEntry[slot];
-          if (cached !== null && registryCacheAddress[slot] === d0) dstEntry = cached;
-          else {
-            dstEntry = registry.lookupIpv4(d0);
-            registryCacheAddress[slot] = d0;
-            registryCacheEntry[slot] = dstEntry;
-          }
-        } else {
-          dstEntry = registry.lookupIpv6(d3, d2, d1, d0);
-        }
-        srcCountry[row] = srcEntry?.countryCode ?? 0;
-        dstCountry[row] = dstEntry?.countryCode ?? 0;
+      if (hasRegistry) {
+        srcCountry[row] = srcCc;
+        dstCountry[row] = dstCc;
         // The exporter's own AS (from BGP) is better informed than a registry: keep it.
-        if ((srcAs[row] ?? 0) === 0) srcAs[row] = srcEntry?.asn ?? 0;
-        if ((dstAs[row] ?? 0) === 0) dstAs[row] = dstEntry?.asn ?? 0;
+        if ((srcAs[row] ?? 0) === 0) srcAs[row] = srcAsn >>> 0;
+        if ((dstAs[row] ?? 0) === 0) dstAs[row] = dstAsn >>> 0;
       }
 
       const rate = samplingRate[row] ?? 1;
@@ -437,16 +546,12 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
     },
     setInventory(next) {
       inventory = next;
-      // Matches of the old snapshot are never seen again; their cache entries would only leak.
+      // Matches and ranges of the old snapshot are never seen again: drop what was derived from
+      // them. Network indexes, places and far ids stay (they are values, not snapshot objects).
       indexOfMatch.clear();
-      indexOfMatchId = new Uint32Array(next.networks.matchCount);
-      registryCacheEntry = registryCacheEntry.fill(null);
-      cloudCacheRange = cloudCacheRange.fill(null);
-      localityCache = new Map();
-      lastSrcMatch = undefined;
-      lastDstMatch = undefined;
-      lastNear = undefined;
-      lastFar = undefined;
+      matchFacts = new Int32Array(next.networks.matchCount * MATCH_STRIDE);
+      cache4.fill(0);
+      cache6.fill(0);
       lastEdge = undefined;
     },
     classify(flow, receivedMs) {
