@@ -127,7 +127,7 @@ async function readPeriod(
   for (const row of totalRows) addStep(total, toNumber(row[0]), sumsOf(row, 1));
   const groups = ranked.map((keys) => ({ keys, steps: new Map<number, Totals>() }));
   if (groups.length === 0) return { groups, total };
-  const dimensions = query.dimensions.map(dimensionSql);
+  const dimensions = query.dimensions.map((by) => dimensionSql(by));
   const byKey = new Map(groups.map((group) => [keyId(group.keys), group]));
   const { sql, keyColumns } = groupedSql(tables, dimensions, where, step);
   const keyTuple = keyColumns.length === 1 ? keyColumns.join("") : `(${keyColumns.join(", ")})`;
@@ -168,7 +168,7 @@ export async function queryExplore(
   }
   let ranked: string[][] = [];
   if (query.dimensions.length > 0) {
-    const dimensions = query.dimensions.map(dimensionSql);
+    const dimensions = query.dimensions.map((by) => dimensionSql(by));
     const { data } = await run(topSql(tables, query, dimensions, range));
     ranked = data.map((row) => keyTexts(dimensions, row));
   }

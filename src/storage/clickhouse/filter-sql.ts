@@ -155,6 +155,29 @@ const DIALECTS: Readonly<Record<Scope, FilterDialect>> = {
   boundary: dialectOf("boundary"),
 };
 
+/**
+ * What a rollup tier's rows hold (planner.ts): the canonical field names it answers, the
+ * bindings whose SQL differs from the raw one (`ip.version` is a column there). A field outside `fields` throws, so the planner falls back to raw.
+ */
+export interface FilterRestriction {
+  fields: ReadonlySet<string>;
+  bindings: Readonly<Record<string, FieldBinding>>;
+}
+
+function restricted(dialect: FilterDialect, restriction: FilterRestriction): FilterDialect {
+  return {
+    ...dialect,
+    name: "clickhouse rollup",
+    field: (name) => {
+      const field = canonical(name);
+      if (!restriction.fields.has(field)) return undefined;
+      return restriction.bindings[field] ?? dialect.field(name);
+    },
+    tag: (side, keySql) =>
+      restriction.fields.has(`${side}.net`) ? dialect.tag(side, keySql) : undefined,
+  };
+}
+
 /** The `networks` rows plus one of defaults with id 0 ("no network"). */
 function networksWithNone(tables: Tables): string {
   const columns = ["name", "service", "connectivity", ...NETWORK_ATTRIBUTE_COLUMNS];
@@ -171,9 +194,19 @@ export function compileClickHouseFilter(
   expression: FilterExpression,
   tables: Tables,
   source?: string,
+  restriction?: FilterRestriction,
 ): string {
+  const dialects =
+    restriction === undefined
+      ? DIALECTS
+      : (Object.fromEntries(
+          Object.entries(DIALECTS).map(([scope, dialect]) => [
+            scope,
+            restricted(dialect, restriction),
+          ]),
+        ) as Record<Scope, FilterDialect>);
   const compile = (node: FilterExpression, scope: Scope): string =>
-    compileFilter(node, DIALECTS[scope], source).sql;
+    compileFilter(node, dialects[scope], source).sql;
 
   const sideTable = (scope: Exclude<Scope, "flows">, condition: string): string => {
     if (scope === "exporter") {

@@ -22,7 +22,7 @@ import {
   zeroTotals,
   timeseriesPoints,
 } from "../query-checks.ts";
-import { compileClickHouseFilter } from "./filter-sql.ts";
+import { compileClickHouseFilter, type FilterRestriction } from "./filter-sql.ts";
 import { sqlInteger, sqlString } from "./literals.ts";
 import type { Tables } from "./schema.ts";
 
@@ -40,6 +40,25 @@ import type { Tables } from "./schema.ts";
 
 export const TOP_LIMIT_MAX = 10_000;
 export const TIMESERIES_POINTS_MAX = 100_000;
+
+/**
+ * The table a query reads: `flows`, or a rollup tier (planner.ts), with what differs between
+ * them: the time column, how flows are counted, and which fields the rows hold.
+ */
+export interface QueryTable {
+  table: string;
+  timeColumn: "end_ms" | "bucket_ms";
+  /** `count()` over raw rows, `sum(flows)` over rollup rows. */
+  flowsSql: string;
+  /** A rollup's fields and column overrides; undefined: every field (raw flows). */
+  restriction?: FilterRestriction;
+  /** Dimensions whose SQL differs from the raw one. */
+  dimensions?: Readonly<Record<string, DimensionSql>>;
+}
+
+export function rawQueryTable(tables: Tables): QueryTable {
+  return { table: tables.flows, timeColumn: "end_ms", flowsSql: "count()" };
+}
 
 /** Runs one SELECT and gives its rows (JSONCompact: arrays of values) and the totals row. */
 export type RunQuery = (sql: string) => Promise<{ data: unknown[][]; totals?: unknown[] }>;
@@ -163,7 +182,9 @@ const METRIC_SQL: Readonly<Record<Metric, string>> = {
   flows: "count()",
 };
 
-export function dimensionSql(by: Dimension): DimensionSql {
+export function dimensionSql(by: Dimension, table?: QueryTable): DimensionSql {
+  const override = table?.dimensions?.[by];
+  if (override !== undefined) return override;
   const fixed = (FIXED_DIMENSION_SQL as Readonly<Record<string, DimensionSql>>)[by];
   if (fixed !== undefined) return fixed;
   // isDimension has checked the key's characters; it still goes through the literal encoder.
@@ -190,11 +211,17 @@ export function checkCommon(range: Partial<TimeRange>, filter: FlowFilter | unde
 }
 
 /** The time range, `--direction` and the filter expression (filter-sql.ts), ANDed. */
-export function whereSql(tables: Tables, range: TimeRange, filter: FlowFilter | undefined): string {
-  let sql = `end_ms >= ${sqlInteger(range.fromMs)} AND end_ms < ${sqlInteger(range.toMs)}`;
+export function whereSql(
+  tables: Tables,
+  range: TimeRange,
+  filter: FlowFilter | undefined,
+  table: QueryTable = rawQueryTable(tables),
+): string {
+  const time = table.timeColumn;
+  let sql = `${time} >= ${sqlInteger(range.fromMs)} AND ${time} < ${sqlInteger(range.toMs)}`;
   if (filter?.direction !== undefined) sql += ` AND direction = ${sqlString(filter.direction)}`;
   if (filter?.where !== undefined) {
-    sql += ` AND ${compileClickHouseFilter(filter.where, tables, filter.whereText)}`;
+    sql += ` AND ${compileClickHouseFilter(filter.where, tables, filter.whereText, table.restriction)}`;
   }
   return sql;
 }
@@ -231,6 +258,7 @@ export async function querySummary(
   run: RunQuery,
   tables: Tables,
   query: SummaryQuery,
+  table: QueryTable = rawQueryTable(tables),
 ): Promise<SummaryResult> {
   checkCommon(query.range, query.filter);
   const directions = zeroByDirection(zeroTotals);
@@ -238,8 +266,8 @@ export async function querySummary(
   const range = await resolveRange(run, tables, query.range);
   if (range === null) return { range, directions, total };
   const { data } = await run(
-    `SELECT toString(direction), count(), sum(bytes), sum(packets)
-     FROM ${tables.flows} WHERE ${whereSql(tables, range, query.filter)} GROUP BY direction`,
+    `SELECT toString(direction), ${table.flowsSql}, sum(bytes), sum(packets)
+     FROM ${table.table} WHERE ${whereSql(tables, range, query.filter, table)} GROUP BY direction`,
   );
   for (const [direction, flows, bytes, packets] of data) {
     if (typeof direction !== "string" || !isDirection(direction)) continue;
@@ -254,7 +282,12 @@ export async function querySummary(
   return { range, directions, total };
 }
 
-export async function queryTop(run: RunQuery, tables: Tables, query: TopQuery): Promise<TopResult> {
+export async function queryTop(
+  run: RunQuery,
+  tables: Tables,
+  query: TopQuery,
+  table: QueryTable = rawQueryTable(tables),
+): Promise<TopResult> {
   checkCommon(query.range, query.filter);
   const metric = checkMetric(query.metric);
   if (!isDimension(query.by)) {
@@ -268,20 +301,20 @@ export async function queryTop(run: RunQuery, tables: Tables, query: TopQuery): 
   const base = { by: query.by, metric, rows: [] as TopRow[], other: zeroTotals() };
   const range = await resolveRange(run, tables, query.range);
   if (range === null) return { range, ...base, total: zeroTotals() };
-  const where = whereSql(tables, range, query.filter);
-  const dimension = dimensionSql(query.by);
+  const where = whereSql(tables, range, query.filter, table);
+  const dimension = dimensionSql(query.by, table);
   const keys = dimension.keys.map((key, index) => `${key} AS k${index}`).join(", ");
   const groupKeys = dimension.keys.map((_, index) => `k${index}`).join(", ");
   const metricColumn = { flows: "f", bytes: "b", packets: "p" }[metric];
   let from: string;
   if (dimension.join === undefined) {
-    from = `SELECT ${keys}, count() AS f, sum(bytes) AS b, sum(packets) AS p
-      FROM ${tables.flows} WHERE ${where} GROUP BY ${groupKeys}`;
+    from = `SELECT ${keys}, ${table.flowsSql} AS f, sum(bytes) AS b, sum(packets) AS p
+      FROM ${table.table} WHERE ${where} GROUP BY ${groupKeys}`;
   } else {
     const side = dimension.join.table === "networks" ? tables.networks : tables.exporters;
     from = `SELECT ${keys}, sum(f0) AS f, sum(b0) AS b, sum(p0) AS p FROM (
-        SELECT ${dimension.join.idColumn} AS id, count() AS f0, sum(bytes) AS b0, sum(packets) AS p0
-        FROM ${tables.flows} WHERE ${where} GROUP BY id
+        SELECT ${dimension.join.idColumn} AS id, ${table.flowsSql} AS f0, sum(bytes) AS b0, sum(packets) AS p0
+        FROM ${table.table} WHERE ${where} GROUP BY id
       ) ANY LEFT JOIN (SELECT * FROM ${side}) USING id
       GROUP BY ${groupKeys}`;
   }
@@ -314,6 +347,7 @@ export async function queryTimeseries(
   run: RunQuery,
   tables: Tables,
   query: TimeseriesQuery,
+  table: QueryTable = rawQueryTable(tables),
 ): Promise<TimeseriesResult> {
   checkCommon(query.range, query.filter);
   const metric = checkMetric(query.metric);
@@ -329,15 +363,17 @@ export async function queryTimeseries(
   // (toInt64(1795343073188) % 60000 gave -32348, not 33188), so 1-minute buckets went wrong.
   const step = `toInt64(${sqlInteger(stepMs)})`;
   // The double modulo floors negative times too (% keeps the dividend's sign, as in DuckDB).
+  const time = table.timeColumn;
+  const value = metric === "flows" ? table.flowsSql : METRIC_SQL[metric];
   const { data } = await run(
-    `SELECT end_ms - (((end_ms % ${step}) + ${step}) % ${step}) AS bucket_ms,
-            toString(direction), ${METRIC_SQL[metric]}
-     FROM ${tables.flows} WHERE ${whereSql(tables, range, query.filter)} GROUP BY bucket_ms, direction`,
+    `SELECT ${time} - (((${time} % ${step}) + ${step}) % ${step}) AS step_ms,
+            toString(direction), ${value}
+     FROM ${table.table} WHERE ${whereSql(tables, range, query.filter, table)} GROUP BY step_ms, direction`,
   );
-  for (const [bucketMs, direction, value] of data) {
+  for (const [stepStartMs, direction, sum] of data) {
     if (typeof direction !== "string" || !isDirection(direction)) continue;
-    const point = points[(toNumber(bucketMs) - firstMs) / stepMs];
-    if (point !== undefined) point.byDirection[direction] += toNumber(value);
+    const point = points[(toNumber(stepStartMs) - firstMs) / stepMs];
+    if (point !== undefined) point.byDirection[direction] += toNumber(sum);
   }
   return { range, stepMs, metric, points };
 }

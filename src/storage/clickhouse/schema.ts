@@ -1,4 +1,5 @@
 import { DIRECTIONS, DIRECTION_SOURCES, FLOW_SOURCES, LOCALITIES } from "../../core/index.ts";
+import { ROLLUP_TIERS, type RollupTier } from "../tiers.ts";
 import { sqlIdentifier, sqlString } from "./literals.ts";
 
 /**
@@ -26,9 +27,11 @@ import { sqlIdentifier, sqlString } from "./literals.ts";
  * - `extra` (sparse JSON text) is '' when absent: a Nullable column costs a null map per row.
  * - No LowCardinality column: the only strings per flow would be network and cloud names,
  *   which live in the side tables. No codecs and no TTL: 18.16 has neither (see version.ts).
+ * - Schema 3: the rollup tiers `flows_1m`, `flows_1h`, `flows_1d` (rollup-schema.ts), each
+ *   filled by a materialized view on the (local) flows table, and `rollup_state`.
  */
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 function enumSql(values: readonly string[]): string {
   return `Enum8(${values.map((value, index) => `${sqlString(value)} = ${index}`).join(", ")})`;
@@ -218,6 +221,18 @@ export interface Tables {
   imports: string;
   interfaceCounters: string;
   schemaVersion: string;
+  /**
+   * Per rollup tier: what queries read (`table`: the SummingMergeTree table, or on a cluster
+   * the Distributed table over every shard's `local`), the table the materialized `view` on
+   * `flowsLocal` fills (`local`), and the bare name queries report as their source.
+   */
+  rollups: Readonly<
+    Record<RollupTier, { table: string; local: string; view: string; name: string }>
+  >;
+  /** Which dimensions each tier's rows hold (rollup-schema.ts). */
+  rollupState: string;
+  /** The bare name of `flows`, as queries report it. */
+  flowsName: string;
   /** The `remote_servers` cluster name when `flows` is Distributed. */
   cluster?: string;
 }
@@ -225,9 +240,20 @@ export interface Tables {
 export function tablesOf(database: string, flowsTable = "flows", cluster?: string): Tables {
   const db = sqlIdentifier(database);
   const flows = `${db}.${sqlIdentifier(flowsTable)}`;
+  const rollup = (tier: RollupTier) => {
+    const name = `${flowsTable}_${tier}`;
+    const table = `${db}.${sqlIdentifier(name)}`;
+    const local = cluster === undefined ? table : `${db}.${sqlIdentifier(`${name}_local`)}`;
+    return { table, local, view: `${db}.${sqlIdentifier(`${name}_mv`)}`, name };
+  };
   const tables: Tables = {
     database: db,
     flows,
+    flowsName: flowsTable,
+    rollups: Object.fromEntries(
+      ROLLUP_TIERS.map((tier) => [tier, rollup(tier)]),
+    ) as Tables["rollups"],
+    rollupState: `${db}.rollup_state`,
     flowsLocal: cluster === undefined ? flows : `${db}.${sqlIdentifier(`${flowsTable}_local`)}`,
     networks: `${db}.networks`,
     exporters: `${db}.exporters`,

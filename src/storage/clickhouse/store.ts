@@ -11,13 +11,14 @@ import { silentLogger, type Logger } from "../../platform/index.ts";
 import type { FlowStore, NetworkRef, RewritableFlowStore, TimeRange } from "../store.ts";
 import { contentId, exporterKey, networkAttributes, networkKey, type ContentId } from "./ids.ts";
 import { sqlString } from "./literals.ts";
-import {
-  queryDataRange,
-  querySummary,
-  queryTimeseries,
-  queryTop,
-  type RunQuery,
-} from "./queries.ts";
+import type { RollupAvailability } from "../planner.ts";
+import type { RollupSettings, TieredFlowStore } from "../tiers.ts";
+import { plannedSummary, plannedTimeseries, plannedTop } from "./planner.ts";
+import { queryDataRange, type RunQuery } from "./queries.ts";
+import { enforceClickHouseRetention } from "./retention.ts";
+import { ROLLUP_ENUM_COLUMNS, rollupSchemaStatements } from "./rollup-schema.ts";
+import { readRollupAvailability, syncRollups, type RollupNode } from "./rollups.ts";
+import { clickHouseStorageStats } from "./storage-stats.ts";
 import { createNativeEncoder } from "./native.ts";
 import { queryExplore } from "./explore.ts";
 import { RecordConversionError } from "./row-binary.ts";
@@ -60,6 +61,13 @@ export interface ClickHouseStoreConfig {
    */
   cluster?: string;
   shardUrls?: readonly string[];
+  /**
+   * What the rollup tiers keep (`storage.rollups`). A writing store (serve, import) gives it
+   * and `start()` rebuilds the tiers when they hold something else (rollups.ts); a reading
+   * one (query, stats) leaves it out and uses whatever the tiers hold. Rollups exist only
+   * where this store owns the flows table (`flowsTable` unset or `flows`, or a cluster).
+   */
+  rollups?: RollupSettings;
 }
 
 export const defaultClickHouseStoreConfig: ClickHouseStoreConfig = {
@@ -75,7 +83,7 @@ export interface ClickHouseStoreDeps {
   nowMs?: () => number;
 }
 
-export interface ClickHouseStore extends FlowStore, RewritableFlowStore {
+export interface ClickHouseStore extends FlowStore, RewritableFlowStore, TieredFlowStore {
   readonly url: string;
   /** The server's capabilities, known after start(). */
   capabilities(): ServerCapabilities | undefined;
@@ -131,6 +139,15 @@ export function createClickHouseStore(
   let networkCache:
     { refs: readonly NetworkRef[]; ids: Uint32Array; values: ContentId[] } | undefined;
   let exporterIds = new Uint32Array(0);
+  /** What each rollup tier holds (read at start): the planner's input. */
+  let available: RollupAvailability = new Map();
+  /** The TTL last set per table (servers from 19.6, retention.ts). */
+  const appliedTtl = new Map<string, string>();
+  /** Only where the flows table is ours does a view on it fill rollups. */
+  const ownsFlows =
+    config.flowsTable === undefined ||
+    config.flowsTable === "flows" ||
+    tables.cluster !== undefined;
 
   function fix(): string {
     return `check that ClickHouse runs and that storage.clickhouse.url (${url}) points at its HTTP interface`;
@@ -235,8 +252,15 @@ export function createClickHouseStore(
     }
   }
 
+  function rollupNode(node: ClickHouseClient): RollupNode {
+    return { run: (sql) => runOn(node, sql), exec: (sql) => command(sql, node) };
+  }
+
   async function migrate(node: ClickHouseClient): Promise<void> {
     for (const statement of schemaStatements(tables)) await command(statement, node);
+    if (ownsFlows) {
+      for (const statement of rollupSchemaStatements(tables)) await command(statement, node);
+    }
     const { data } = await runOn(node, `SELECT max(version), count() FROM ${tables.schemaVersion}`);
     const [maxVersion, count] = data[0] ?? [];
     const version = Number(count) === 0 ? 0 : Number(maxVersion);
@@ -273,7 +297,12 @@ export function createClickHouseStore(
       config.flowsTable === "flows" ||
       tables.cluster !== undefined
     ) {
-      for (const table of new Set([tables.flowsLocal, tables.flows])) {
+      const rollupTables = Object.values(tables.rollups).flatMap((tier) => [
+        tier.local,
+        tier.table,
+      ]);
+      for (const table of new Set([tables.flowsLocal, tables.flows, ...rollupTables])) {
+        const isRollup = rollupTables.includes(table);
         const name = table.split(".")[1]?.replaceAll("`", "") ?? "";
         const { data: columns } = await runOn(
           node,
@@ -281,6 +310,7 @@ export function createClickHouseStore(
         );
         const types = new Map(columns.map(([column, type]) => [String(column), String(type)]));
         for (const column of ENUM_COLUMNS) {
+          if (isRollup && !ROLLUP_ENUM_COLUMNS.includes(column.name)) continue;
           const wanted = enumColumnType(column.name);
           const stored = types.get(column.name);
           if (stored !== undefined && stored.replaceAll(" ", "") !== wanted.replaceAll(" ", "")) {
@@ -337,6 +367,14 @@ export function createClickHouseStore(
       capabilities = capabilitiesOf(typeof version === "string" ? version : "");
       if (tables.cluster !== undefined) await checkCluster(tables.cluster);
       for (const node of nodes) await migrate(node);
+      if (ownsFlows) {
+        if (config.rollups !== undefined) {
+          for (const node of nodes) {
+            await syncRollups(rollupNode(node), tables, config.rollups, logger, nowMs);
+          }
+        }
+        available = await readRollupAvailability(rollupNode(nodes[0] ?? candidate), tables);
+      }
       const networks = await run(`SELECT DISTINCT toString(id) FROM ${tables.networks}`);
       for (const [id] of networks.data) storedNetworks.add(BigInt(String(id)));
       const exporters = await run(`SELECT DISTINCT toString(id) FROM ${tables.exporters}`);
@@ -603,9 +641,27 @@ export function createClickHouseStore(
       query("counting interface counters", () =>
         count(tables.interfaceCounters, nodes[0] ?? open()),
       ),
-    summary: (q) => query("summary", () => querySummary(run, tables, q)),
-    top: (q) => query("top", () => queryTop(run, tables, q)),
-    timeseries: (q) => query("time series", () => queryTimeseries(run, tables, q)),
+    summary: (q) => query("summary", () => plannedSummary(run, tables, q, available)),
+    top: (q) => query("top", () => plannedTop(run, tables, q, available)),
+    timeseries: (q) => query("time series", () => plannedTimeseries(run, tables, q, available)),
+    storageStats: (retention) =>
+      query("storage stats", () =>
+        clickHouseStorageStats(nodes.map(rollupNode), run, tables, retention),
+      ),
+    enforceRetention: (retention, atMs) =>
+      query("retention", () =>
+        enforceClickHouseRetention(
+          ownsFlows ? nodes.map(rollupNode) : [],
+          tables,
+          retention,
+          atMs,
+          capabilities,
+          appliedTtl,
+        ),
+      ),
+    // SummingMergeTree folds a tier's rows in its background merges, and every query sums
+    // whatever rows there are: nothing to do here.
+    compactRollups: () => Promise.resolve(0),
     explore: (q) => query("explore", () => queryExplore(run, tables, q)),
     dataRange: (): Promise<TimeRange | null> =>
       query("data range", () => queryDataRange(run, tables)),
