@@ -4,7 +4,12 @@ import {
   startClickHouse,
   type ClickHouseServer,
 } from "../../../test/helpers/clickhouse.ts";
-import { describeExploreContract, describeFlowStoreContract } from "../contract/index.ts";
+import {
+  describeExploreContract,
+  describeFlowStoreContract,
+  describeTieredContract,
+} from "../contract/index.ts";
+import { defaultRollupSettings } from "../tiers.ts";
 import { createClickHouseStore, defaultClickHouseStoreConfig } from "./index.ts";
 
 // One real clickhouse-server for the file; every contract test gets a database of its own.
@@ -25,6 +30,7 @@ if (clickhouseAvailable()) {
       ...defaultClickHouseStoreConfig,
       url: server.url,
       database,
+      rollups: defaultRollupSettings,
     });
     await store.start();
     const url = server.url;
@@ -38,6 +44,7 @@ if (clickhouseAvailable()) {
   };
   describeFlowStoreContract("clickhouse", open, { atomicCheckpoints: false });
   describeExploreContract("clickhouse", open);
+  describeTieredContract("clickhouse", open, { bytesOnDiskAtOnce: true });
 } else {
   describe.skip("FlowStore contract: clickhouse (clickhouse-server not installed)", () => {
     it("needs clickhouse-server", () => undefined);

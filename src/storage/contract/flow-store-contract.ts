@@ -80,7 +80,7 @@ function groupBy(
 }
 
 /** The reference key of each dimension the contract asks about, from a record. */
-const REFERENCE_KEYS: readonly [Dimension, (r: FlowRecord) => string][] = [
+export const REFERENCE_KEYS: readonly [Dimension, (r: FlowRecord) => string][] = [
   ["src.addr", (r) => r.srcAddr],
   ["dst.addr", (r) => r.dstAddr],
   ["src.port", (r) => String(r.srcPort)],

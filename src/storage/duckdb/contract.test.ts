@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeExploreContract, describeFlowStoreContract } from "../contract/index.ts";
+import {
+  describeExploreContract,
+  describeFlowStoreContract,
+  describeTieredContract,
+} from "../contract/index.ts";
 import { createDuckDbStore } from "./index.ts";
 
 let counter = 0;
@@ -26,3 +30,4 @@ async function open() {
 
 describeFlowStoreContract("duckdb", open, { atomicCheckpoints: true });
 describeExploreContract("duckdb", open);
+describeTieredContract("duckdb", open, { bytesOnDiskAtOnce: false });
