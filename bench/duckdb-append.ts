@@ -5,6 +5,8 @@
  * `INSERT INTO flows SELECT * FROM <copy>` of the same rows, which involves no JavaScript at
  * all. The ratio says how close the column hand-over gets to what DuckDB itself can ingest on
  * this machine. Building the batches (record generation, address parsing) is not timed.
+ * Also printed: what `appendOrder` (the per-batch sort by destination then source address
+ * that store.append() does before handing the columns over, row-order.ts) costs per row.
  *
  *   npx tsx bench/duckdb-append.ts
  */
@@ -13,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createDuckDbStore, FLOWS_TABLE } from "../src/storage/duckdb/index.ts";
+import { appendOrder } from "../src/storage/duckdb/row-order.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
 import { batchOfRecords } from "../src/storage/index.ts";
 
@@ -31,7 +34,9 @@ async function main(): Promise<void> {
     console.log(
       `node ${process.version}; median of ${RUNS} runs; rows/s wall (rows per CPU-second)`,
     );
-    console.log("batch rows   store.append()        DuckDB INSERT…SELECT   ratio");
+    console.log(
+      "batch rows   store.append()        DuckDB INSERT…SELECT   ratio   sort per row, CPU (share of append CPU)",
+    );
     for (const batchRows of BATCH_SIZES) {
       const filePath = path.join(dir, `store-${batchRows}.duckdb`);
       const store = createDuckDbStore({ path: filePath, readOnly: false });
@@ -49,6 +54,14 @@ async function main(): Promise<void> {
         ours.push({ wall: batchRows / seconds, cpu: batchRows / ((cpu.user + cpu.system) / 1e6) });
       }
       await store.stop();
+      // The sort alone, on the same batches (its share of store.append()'s CPU time).
+      const sortCpuNs: number[] = [];
+      for (const { batch } of prepared.slice(1)) {
+        const cpu0 = process.cpuUsage();
+        for (let repeat = 0; repeat < 5; repeat++) appendOrder(batch);
+        const cpu = process.cpuUsage(cpu0);
+        sortCpuNs.push(((cpu.user + cpu.system) * 1000) / (5 * batchRows));
+      }
 
       // DuckDB alone: copy the rows just written into an identical table, same batch size.
       const instance = await DuckDBInstance.create(filePath);
@@ -72,7 +85,7 @@ async function main(): Promise<void> {
           22,
         );
       console.log(
-        `${String(batchRows).padStart(10)}   ${cell(ours)}${cell(duck)}${(median(ours.map((r) => r.wall)) / median(duck.map((r) => r.wall))).toFixed(2)}×`,
+        `${String(batchRows).padStart(10)}   ${cell(ours)}${cell(duck)}${(median(ours.map((r) => r.wall)) / median(duck.map((r) => r.wall))).toFixed(2)}×   ${median(sortCpuNs).toFixed(0)} ns (${((median(sortCpuNs) * median(ours.map((r) => r.cpu))) / 1e7).toFixed(1)} %)`,
       );
     }
   } finally {

@@ -16,6 +16,7 @@ import {
   wordsToText,
   type FlowBatch,
 } from "../../core/index.ts";
+import { appendOrder } from "./row-order.ts";
 import { FLOW_COLUMN_SPECS, type FlowColumnSpec } from "./schema.ts";
 
 /**
@@ -25,6 +26,12 @@ import { FLOW_COLUMN_SPECS, type FlowColumnSpec } from "./schema.ts";
  * vocabulary index → stored ENUM index, network index → stored id). No per-value native call
  * and no per-value JavaScript object: the per-value API this replaced (DuckDBVector.setItem)
  * managed about 25 k rows/s for this table; bench/duckdb-append.ts measures both.
+ *
+ * Rows go in `appendOrder` (by destination, then source address: see row-order.ts for what
+ * it saves on disk), so each column is gathered through that permutation into a chunk-sized
+ * scratch array before its copy. A sampled counter equal to its scaled counterpart (every
+ * unsampled flow) is stored as NULL: it would only repeat `bytes`/`packets`, and an all-NULL
+ * segment costs next to nothing where a repeated counter cost 3.6 bytes per flow.
  */
 
 const TWO_POW_32 = 4294967296;
@@ -76,6 +83,7 @@ const CHUNK_ROWS = DuckDBVector.standardSize();
 const words64 = new Uint32Array(CHUNK_ROWS * 2);
 const bytes8 = new Uint8Array(CHUNK_ROWS);
 const ids32 = new Uint32Array(CHUNK_ROWS);
+const halves16 = new Uint16Array(CHUNK_ROWS);
 const validity = new BigUint64Array(Math.ceil(CHUNK_ROWS / 64));
 const zeroStrings = new Uint8Array(CHUNK_ROWS * 16);
 
@@ -85,31 +93,35 @@ function column(batch: FlowBatch, spec: FlowColumnSpec): TypedColumn {
   return (batch as unknown as Record<string, TypedColumn>)[spec.field] as TypedColumn;
 }
 
-function copyTyped(vector: duckdb.Vector, source: TypedColumn, from: number, rows: number): void {
-  const width = source.BYTES_PER_ELEMENT;
-  duckdb.copy_data_to_vector(
-    vector,
-    0,
-    source.buffer as ArrayBuffer,
-    source.byteOffset + from * width,
-    rows * width,
-  );
+/** Integer columns as they are (1, 2 or 4 bytes), gathered in append order. */
+function copyTyped(
+  vector: duckdb.Vector,
+  source: Uint32Array | Uint16Array | Uint8Array,
+  order: Uint32Array,
+  from: number,
+  rows: number,
+): void {
+  const target =
+    source.BYTES_PER_ELEMENT === 4 ? ids32 : source.BYTES_PER_ELEMENT === 2 ? halves16 : bytes8;
+  for (let row = 0; row < rows; row++) target[row] = source[order[from + row] as number] ?? 0;
+  duckdb.copy_data_to_vector(vector, 0, target.buffer, 0, rows * source.BYTES_PER_ELEMENT);
 }
 
 /** Float64 whole numbers → little-endian 64-bit integers (two u32 words each). */
 function copyFloatAs64(
   vector: duckdb.Vector,
   source: Float64Array,
+  order: Uint32Array,
   from: number,
   rows: number,
   name: string,
 ): void {
   for (let row = 0; row < rows; row++) {
-    const value = source[from + row] ?? 0;
+    const value = source[order[from + row] as number] ?? 0;
     if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) {
       // Negative epoch ms cannot come from a collector; NaN or a negative counter is a bug.
       throw new RecordConversionError(
-        from + row,
+        order[from + row] as number,
         name,
         new Error(`${value} is not a whole non-negative number`),
       );
@@ -121,16 +133,60 @@ function copyFloatAs64(
   duckdb.copy_data_to_vector(vector, 0, words64.buffer, 0, rows * 8);
 }
 
+/**
+ * A sampled counter, NULL where it equals its scaled counterpart (`scaled`): readers take
+ * `coalesce(sampled_bytes, bytes)`. The value under a NULL is 0, so an all-NULL segment is
+ * one constant. Whole non-negative numbers are checked by the scaled column's own copy.
+ */
+function copySampled(
+  vector: duckdb.Vector,
+  source: Float64Array,
+  scaled: Float64Array,
+  order: Uint32Array,
+  from: number,
+  rows: number,
+  name: string,
+): void {
+  validity.fill(0n);
+  let nulls = 0;
+  for (let row = 0; row < rows; row++) {
+    const at = order[from + row] as number;
+    const value = source[at] ?? 0;
+    if (value === scaled[at]) {
+      words64[row * 2] = 0;
+      words64[row * 2 + 1] = 0;
+      nulls++;
+      continue;
+    }
+    if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) {
+      throw new RecordConversionError(
+        at,
+        name,
+        new Error(`${value} is not a whole non-negative number`),
+      );
+    }
+    const high = Math.floor(value / TWO_POW_32);
+    words64[row * 2] = value - high * TWO_POW_32;
+    words64[row * 2 + 1] = high;
+    validity[row >> 6] = (validity[row >> 6] ?? 0n) | (1n << BigInt(row & 63));
+  }
+  duckdb.copy_data_to_vector(vector, 0, words64.buffer, 0, rows * 8);
+  if (nulls === 0) return;
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(rows / 64) * 8);
+}
+
 function copyAddressHalf(
   vector: duckdb.Vector,
   words: Uint32Array,
+  order: Uint32Array,
   from: number,
   rows: number,
   high: boolean,
 ): void {
   const offset = high ? 2 : 0;
   for (let row = 0; row < rows; row++) {
-    const base = (from + row) * 4 + offset;
+    const base = (order[from + row] as number) * 4 + offset;
     words64[row * 2] = words[base] ?? 0;
     words64[row * 2 + 1] = words[base + 1] ?? 0;
   }
@@ -141,10 +197,13 @@ function copyTranslated8(
   vector: duckdb.Vector,
   source: Uint8Array,
   table: Uint8Array,
+  order: Uint32Array,
   from: number,
   rows: number,
 ): void {
-  for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
+  for (let row = 0; row < rows; row++) {
+    bytes8[row] = table[source[order[from + row] as number] ?? 0] ?? 0;
+  }
   duckdb.copy_data_to_vector(vector, 0, bytes8.buffer, 0, rows);
 }
 
@@ -152,16 +211,17 @@ function copyNetworkIds(
   vector: duckdb.Vector,
   source: Uint32Array,
   ids: Uint32Array,
+  order: Uint32Array,
   from: number,
   rows: number,
   name: string,
 ): void {
   for (let row = 0; row < rows; row++) {
-    const index = source[from + row] ?? 0;
+    const index = source[order[from + row] as number] ?? 0;
     const id = index === 0 ? 0 : ids[index - 1];
     if (id === undefined) {
       throw new RecordConversionError(
-        from + row,
+        order[from + row] as number,
         name,
         new Error(`network index ${index} is not in the batch's network list`),
       );
@@ -203,12 +263,18 @@ export function extraText(batch: FlowBatch, row: number): string | undefined {
 }
 
 /** Sparse JSON text: every row starts as NULL, rows with text get a string element. */
-function copyExtra(vector: duckdb.Vector, batch: FlowBatch, from: number, rows: number): void {
+function copyExtra(
+  vector: duckdb.Vector,
+  batch: FlowBatch,
+  order: Uint32Array,
+  from: number,
+  rows: number,
+): void {
   validity.fill(0n);
   // An all-zero string_t is a valid empty inlined string: no garbage even for NULL rows.
   duckdb.copy_data_to_vector(vector, 0, zeroStrings.buffer, 0, rows * 16);
   for (let row = 0; row < rows; row++) {
-    const text = extraText(batch, from + row);
+    const text = extraText(batch, order[from + row] as number);
     if (text === undefined) continue;
     duckdb.vector_assign_string_element(vector, row, text);
     validity[row >> 6] = (validity[row >> 6] ?? 0n) | (1n << BigInt(row & 63));
@@ -218,8 +284,8 @@ function copyExtra(vector: duckdb.Vector, batch: FlowBatch, from: number, rows: 
 }
 
 /**
- * Appends every row of `batch` through `appender`. `networkIds[i]` is the stored id of the
- * batch's network index i + 1.
+ * Appends every row of `batch` through `appender`, in `appendOrder`. `networkIds[i]` is the
+ * stored id of the batch's network index i + 1.
  */
 export function writeBatch(
   appender: DuckDBAppender,
@@ -230,6 +296,7 @@ export function writeBatch(
   exporterIds: Uint32Array,
 ): void {
   let chunk: DuckDBDataChunk | undefined;
+  const order = appendOrder(batch);
   for (let from = 0; from < batch.length; from += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, batch.length - from);
     chunk = DataChunk.create(types, rows);
@@ -239,19 +306,33 @@ export function writeBatch(
       switch (spec.kind) {
         case "ms":
         case "count":
-          copyFloatAs64(vector, column(batch, spec) as Float64Array, from, rows, spec.name);
+          copyFloatAs64(vector, column(batch, spec) as Float64Array, order, from, rows, spec.name);
+          break;
+        case "sampled":
+          copySampled(
+            vector,
+            column(batch, spec) as Float64Array,
+            (batch as unknown as Record<string, Float64Array>)[
+              spec.scaledField ?? ""
+            ] as Float64Array,
+            order,
+            from,
+            rows,
+            spec.name,
+          );
           break;
         case "u32":
         case "u16":
         case "u8":
         case "bool":
-          copyTyped(vector, column(batch, spec), from, rows);
+          copyTyped(vector, column(batch, spec) as Uint32Array, order, from, rows);
           break;
         case "enum":
           copyTranslated8(
             vector,
             column(batch, spec) as Uint8Array,
             enumTables[index] as Uint8Array,
+            order,
             from,
             rows,
           );
@@ -261,6 +342,7 @@ export function writeBatch(
           copyAddressHalf(
             vector,
             column(batch, spec) as Uint32Array,
+            order,
             from,
             rows,
             spec.kind === "addr-hi",
@@ -271,16 +353,17 @@ export function writeBatch(
             vector,
             column(batch, spec) as Uint32Array,
             networkIds,
+            order,
             from,
             rows,
             spec.name,
           );
           break;
         case "exporter":
-          copyTyped(vector, exporterIds, from, rows);
+          copyTyped(vector, exporterIds, order, from, rows);
           break;
         case "json":
-          copyExtra(vector, batch, from, rows);
+          copyExtra(vector, batch, order, from, rows);
           break;
       }
     }

@@ -16,6 +16,7 @@ import {
 } from "../../core/index.ts";
 import type { ReadChunk, RewriteCounts, StoredChunk } from "../chunked-rewrite.ts";
 import type { FlowScanQuery } from "../store.ts";
+import { sampledSql } from "./sampled-columns.ts";
 import { EXPORTER_CLOUD_COLUMNS, EXPORTERS_TABLE, FLOWS_TABLE } from "./schema.ts";
 
 /**
@@ -128,8 +129,8 @@ const READ_COLUMNS: readonly (readonly [sql: string, target: Target])[] = [
   ["f.src_as", { kind: "u32", field: "srcAs" }],
   ["f.dst_as", { kind: "u32", field: "dstAs" }],
   ["f.flow_direction", { kind: "u8", field: "flowDirection" }],
-  ["f.sampled_bytes::DOUBLE", { kind: "f64", field: "sampledBytes" }],
-  ["f.sampled_packets::DOUBLE", { kind: "f64", field: "sampledPackets" }],
+  [`${sampledSql("sampled_bytes", "f.")}::DOUBLE`, { kind: "f64", field: "sampledBytes" }],
+  [`${sampledSql("sampled_packets", "f.")}::DOUBLE`, { kind: "f64", field: "sampledPackets" }],
   ["f.sampling_rate", { kind: "u32", field: "samplingRate" }],
   ["f.bytes::DOUBLE", { kind: "f64", field: "bytes" }],
   ["f.packets::DOUBLE", { kind: "f64", field: "packets" }],

@@ -5,6 +5,7 @@ import {
   type RollupDimension,
   type RollupTier,
 } from "../tiers.ts";
+import { sampledSql } from "./sampled-columns.ts";
 
 /**
  * The rollup tables of the DuckDB store: `flows_1m`, `flows_1h` and `flows_1d`, each a time
@@ -89,8 +90,9 @@ export const ROLLUP_SUM_COLUMNS = [
   ["flows", "1"],
   ["bytes", "bytes"],
   ["packets", "packets"],
-  ["sampled_bytes", "sampled_bytes"],
-  ["sampled_packets", "sampled_packets"],
+  // NULL in `flows` when equal to bytes/packets (schema 6); never NULL here.
+  ["sampled_bytes", sampledSql("sampled_bytes")],
+  ["sampled_packets", sampledSql("sampled_packets")],
 ] as const;
 
 export function rollupTableDdl(table: string): string {

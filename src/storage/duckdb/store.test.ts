@@ -521,6 +521,41 @@ describe("duckdb store: files", () => {
     const after = await store.top({ range: {}, by: "src.net", metric: "flows", limit: 5 });
     expect(after.rows.find((row) => row.key === "office")?.flows).toBe(2);
   });
+
+  it("stores a sampled counter only where it differs from the scaled one; readers see both", async () => {
+    const filePath = newPath();
+    const store = await openStore(filePath);
+    const [first, second] = generate(2);
+    const unsampled = { ...(first as FlowRecord), bytes: 700, packets: 7 };
+    Object.assign(unsampled, { sampledBytes: 700, sampledPackets: 7, samplingRate: 1 });
+    const sampled = { ...(second as FlowRecord), bytes: 1_000, packets: 10 };
+    Object.assign(sampled, { sampledBytes: 100, sampledPackets: 1, samplingRate: 10 });
+    await appendRecords(store, [unsampled, sampled]);
+    const chunks = await store.planChunks({ range: {} });
+    const chunk = chunks[0];
+    if (chunk === undefined) throw new Error("no chunk");
+    const read = await store.readChunk({ range: {} }, chunk);
+    const counters = Array.from({ length: read.batch.length }, (_, row) =>
+      [read.batch.sampledBytes[row], read.batch.sampledPackets[row], read.batch.bytes[row]].join(),
+    ).sort();
+    expect(counters).toEqual(["100,1,1000", "700,7,700"]);
+    await store.stop();
+    const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
+    const connection = await instance.connect();
+    const stored = await connection.runAndReadAll(
+      "SELECT bytes, sampled_bytes, sampled_packets FROM flows ORDER BY bytes",
+    );
+    expect(stored.getRows()).toEqual([
+      [700n, null, null],
+      [1_000n, 100n, 1n],
+    ]);
+    const rolled = await connection.runAndReadAll(
+      "SELECT sum(sampled_bytes)::DOUBLE, sum(sampled_packets)::DOUBLE FROM flows_1m",
+    );
+    expect(rolled.getRows()).toEqual([[800, 8]]);
+    connection.closeSync();
+    instance.closeSync();
+  });
 });
 
 /** Starts a separate process that opens the file for writing and keeps it until killed. */
