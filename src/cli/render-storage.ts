@@ -61,7 +61,9 @@ export function renderStorageStats(stats: StorageStatsOutput, json: boolean): st
     line(header),
     ...rows.map(line),
     "",
-    `${stats.backend}: ${formatBytes(stats.databaseBytes)} in use, ${formatBytes(stats.fileBytes)} of files (database and WAL)`,
+    stats.backend === "clickhouse"
+      ? `${stats.backend}: ${formatBytes(stats.databaseBytes)} in the active parts of every table (all shards)`
+      : `${stats.backend}: ${formatBytes(stats.databaseBytes)} in use, ${formatBytes(stats.fileBytes)} of files (database and WAL)`,
     `on disk per tier: ${stats.method}; bytes/flow of a rollup is its size over the raw flows it sums`,
   ].join("\n");
 }

@@ -70,7 +70,10 @@ export function createIngest(
   // DuckDB writes on their own thread, so receiving, decoding and classifying go on meanwhile.
   const backendStore =
     config.storage.backend === "clickhouse"
-      ? createClickHouseStore(config.storage.clickhouse, { logger: deps.storeLogger })
+      ? createClickHouseStore(
+          { ...config.storage.clickhouse, rollups: rollupSettings(config.storage.rollups) },
+          { logger: deps.storeLogger },
+        )
       : createDuckDbWorkerStore(
           {
             path: flowStorePath(dataDir),

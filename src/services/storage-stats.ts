@@ -3,6 +3,7 @@ import path from "node:path";
 import { AppError } from "../core/index.ts";
 import type { TollgateConfig } from "../config/index.ts";
 import { fetchFromServer, type StorageStatsOutput } from "../cli/index.ts";
+import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbStore } from "../storage/duckdb/index.ts";
 import { retentionPolicy } from "../storage/index.ts";
 import { silentLogger } from "../platform/index.ts";
@@ -11,7 +12,7 @@ import { flowStorePath } from "./ingest.ts";
 
 /**
  * `tollgate storage stats`: asks the server at `server` when one answers, else opens the
- * data directory's DuckDB file read-only. ClickHouse tiers are not reported yet.
+ * data directory's DuckDB file read-only, or the configured ClickHouse database.
  */
 export async function runStorageStats(
   config: Readonly<TollgateConfig>,
@@ -27,10 +28,14 @@ export async function runStorageStats(
     throw new AppError("ERR_SERVER_UNREACHABLE", `no Tollgate answers at ${options.server}`);
   }
   if (config.storage.backend === "clickhouse") {
-    throw new AppError(
-      "ERR_STORE_UNSUPPORTED",
-      "storage stats are reported for the DuckDB store only (ClickHouse: see system.parts)",
-    );
+    // A reading store: no `rollups`, so it reports the tiers as they are, rebuilding nothing.
+    const store = createClickHouseStore(config.storage.clickhouse, { logger: silentLogger });
+    await store.start();
+    try {
+      return await store.storageStats(retentionPolicy(config.storage.retention));
+    } finally {
+      await store.stop();
+    }
   }
   const dataDir = path.resolve(config.dataDir);
   const file = flowStorePath(dataDir);

@@ -7,7 +7,7 @@ import {
   type ClickHouseStore,
 } from "../../src/storage/clickhouse/index.ts";
 import { contractBatch, contractFlows, CONTRACT_T0_MS } from "../../src/storage/contract/index.ts";
-import type { Totals } from "../../src/storage/index.ts";
+import { defaultRollupSettings, type Totals } from "../../src/storage/index.ts";
 import {
   clickhouseAvailable,
   startClickHouseCluster,
@@ -62,6 +62,7 @@ describe.skipIf(!clickhouseAvailable())("ClickHouse cluster (2 shards, Distribut
       database,
       cluster: cluster.name,
       shardUrls: shardUrls ?? urls,
+      rollups: defaultRollupSettings,
     });
   }
 
@@ -107,6 +108,21 @@ describe.skipIf(!clickhouseAvailable())("ClickHouse cluster (2 shards, Distribut
     const expected = sumOf(records);
     for (const store of [a, b]) {
       expect((await store.summary({ range })).total).toEqual(expected);
+      // Each shard's views filled its local rollups; the Distributed rollup tables answer.
+      const hourly = await store.summary({ range });
+      expect(hourly.source).toEqual({ table: "flows_1h", tier: "1h" });
+      const raw = await store.summary({ range: { ...range, fromMs: range.fromMs - 1 } });
+      expect(raw.source?.tier).toBe("raw");
+      expect(raw.total).toEqual(expected);
+      const byNetHourly = await store.top({ range, by: "src.net", metric: "bytes", limit: 10 });
+      const byNetRaw = await store.top({
+        range: { ...range, toMs: range.toMs + 1 },
+        by: "src.net",
+        metric: "bytes",
+        limit: 10,
+      });
+      expect(byNetHourly.source?.tier).toBe("1h");
+      expect(byNetHourly.rows).toEqual(byNetRaw.rows);
       const top = await store.top({ range, by: "src.addr", metric: "bytes", limit: 3 });
       const bySrc = new Map<string, Totals>();
       for (const record of records) {
@@ -140,7 +156,15 @@ describe.skipIf(!clickhouseAvailable())("ClickHouse cluster (2 shards, Distribut
     }
     const perShard: number[] = [];
     for (const server of cluster?.shards ?? []) {
-      perShard.push(Number(await sql(server.url, `SELECT count() FROM ${database}.flows_local`)));
+      const local = Number(await sql(server.url, `SELECT count() FROM ${database}.flows_local`));
+      perShard.push(local);
+      for (const tier of ["1m", "1h", "1d"]) {
+        const summed = await sql(
+          server.url,
+          `SELECT sum(flows) FROM ${database}.flows_${tier}_local`,
+        );
+        expect(Number(summed), `shard ${server.url} ${tier}`).toBe(local);
+      }
       // Every shard holds every network (written to each), so joins and filters stay local.
       expect(Number(await sql(server.url, `SELECT uniqExact(id) FROM ${database}.networks`))).toBe(
         5,
@@ -149,5 +173,8 @@ describe.skipIf(!clickhouseAvailable())("ClickHouse cluster (2 shards, Distribut
     console.log(`rows per shard: ${perShard.join(", ")} of ${records.length}`);
     expect(perShard.reduce((sum, count) => sum + count, 0)).toBe(records.length);
     for (const count of perShard) expect(count).toBeGreaterThan(0);
+    const stats = await a.storageStats({ raw: null, "1m": null, "1h": null, "1d": null });
+    expect(stats.tiers.find((tier) => tier.tier === "raw")?.rows).toBe(records.length);
+    for (const tier of stats.tiers) expect(tier.flows, tier.tier).toBe(records.length);
   }, 180_000);
 });
