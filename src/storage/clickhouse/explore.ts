@@ -8,16 +8,21 @@ import {
   rankMetric,
   type PeriodRows,
 } from "../../query/explore/index.ts";
+import type { RollupAvailability } from "../planner.ts";
 import type { ExploreQuery, ExploreResult } from "../store.ts";
 import type { TimeRange, Totals } from "../store.ts";
+import type { QuerySource, Tier } from "../tiers.ts";
 import { sqlInteger } from "./literals.ts";
+import { planQuery } from "./planner.ts";
 import {
   checkCommon,
   dimensionSql,
+  rawQueryTable,
   resolveRange,
   toNumber,
   whereSql,
   type DimensionSql,
+  type QueryTable,
   type RunQuery,
 } from "./queries.ts";
 import type { Tables } from "./schema.ts";
@@ -37,15 +42,54 @@ import type { Tables } from "./schema.ts";
  * then join the side table one dimension at a time (18.16 joins two tables per SELECT) and
  * aggregate again by the joined keys, as `top` does. ClickHouse has no snapshots: rows
  * inserted between the reads can make the groups and the total disagree by those rows.
+ *
+ * Every read of a period goes to one table, the planner's (planner.ts): the finest tier any
+ * of the period's ranges (and, for the previous period, the current range its groups are
+ * ranked on) needs, raw if one needs raw. A finer tier answers whatever a coarser one can.
  */
+
+const TIER_ORDER: readonly Tier[] = ["raw", "1m", "1h", "1d"];
+
+function plan(
+  tables: Tables,
+  ranges: readonly TimeRange[],
+  query: ExploreQuery,
+  stepMs: number,
+  available: RollupAvailability,
+): { table: QueryTable; source: QuerySource } {
+  let chosen: { table: QueryTable; source: QuerySource } | undefined;
+  for (const range of ranges) {
+    const candidate = planQuery(
+      tables,
+      {
+        range,
+        stepMs,
+        byAll: query.dimensions,
+        ...(query.filter === undefined ? {} : { filter: query.filter }),
+      },
+      available,
+    );
+    if (
+      chosen === undefined ||
+      TIER_ORDER.indexOf(candidate.source.tier) < TIER_ORDER.indexOf(chosen.source.tier)
+    ) {
+      chosen = candidate;
+    }
+  }
+  return (
+    chosen ?? { table: rawQueryTable(tables), source: { table: tables.flowsName, tier: "raw" } }
+  );
+}
 
 /** The grouped sums of `where`, by step (when `stepSql`) and by the dimensions' keys. */
 function groupedSql(
   tables: Tables,
+  table: QueryTable,
   dimensions: readonly DimensionSql[],
   where: string,
   stepSql?: string,
 ): { sql: string; keyColumns: string[] } {
+  const time = table.timeColumn;
   const inner: string[] = [];
   const keyColumns: string[] = [];
   dimensions.forEach((dimension, index) => {
@@ -60,10 +104,10 @@ function groupedSql(
   const stepSelect =
     stepSql === undefined
       ? []
-      : [`end_ms - (((end_ms % ${stepSql}) + ${stepSql}) % ${stepSql}) AS step_ms`];
+      : [`${time} - (((${time} % ${stepSql}) + ${stepSql}) % ${stepSql}) AS step_ms`];
   const innerGroup = [...step, ...inner.map((column) => column.replace(/^.* AS /, ""))];
-  let sql = `SELECT ${[...stepSelect, ...inner, "count() AS f", "sum(bytes) AS b", "sum(packets) AS p"].join(", ")}
-    FROM ${tables.flows} WHERE ${where}
+  let sql = `SELECT ${[...stepSelect, ...inner, `${table.flowsSql} AS f`, "sum(bytes) AS b", "sum(packets) AS p"].join(", ")}
+    FROM ${table.table} WHERE ${where}
     ${innerGroup.length === 0 ? "" : `GROUP BY ${innerGroup.join(", ")}`}`;
   // The columns each level carries: the step, every key so far, the ids still to join, sums.
   let carried = innerGroup;
@@ -86,11 +130,17 @@ function groupedSql(
 /** The top query of the current period: its keys, largest first, ties on the keys ascending. */
 function topSql(
   tables: Tables,
+  table: QueryTable,
   query: ExploreQuery,
   dimensions: readonly DimensionSql[],
   range: TimeRange,
 ): string {
-  const { sql, keyColumns } = groupedSql(tables, dimensions, whereSql(tables, range, query.filter));
+  const { sql, keyColumns } = groupedSql(
+    tables,
+    table,
+    dimensions,
+    whereSql(tables, range, query.filter, table),
+  );
   const metric = { bytes: "b", packets: "p", flows: "f" }[rankMetric(query)];
   return `SELECT ${keyColumns.join(", ")} FROM (${sql})
     ORDER BY ${metric} DESC, ${keyColumns.map((column) => `${column} ASC`).join(", ")}
@@ -108,6 +158,7 @@ function sumsOf(row: readonly unknown[], at: number): Totals {
 async function readPeriod(
   run: RunQuery,
   tables: Tables,
+  table: QueryTable,
   query: ExploreQuery,
   stepMs: number,
   range: TimeRange,
@@ -117,23 +168,24 @@ async function readPeriod(
   // Typed Int64: 18.16 gives `Int64 % 60000` the divisor's narrow type and overflows it
   // (`toInt64(1795343073188) % 60000` is -32348 there, 33188 with an Int64 divisor).
   const step = `toInt64(${sqlInteger(stepMs)})`;
-  const where = whereSql(tables, range, query.filter);
+  const where = whereSql(tables, range, query.filter, table);
   const total = new Map<number, Totals>();
+  const time = table.timeColumn;
   const { data: totalRows } = await run(
-    `SELECT end_ms - (((end_ms % ${step}) + ${step}) % ${step}) AS step_ms,
-            count(), sum(bytes), sum(packets)
-     FROM ${tables.flows} WHERE ${where} GROUP BY step_ms`,
+    `SELECT ${time} - (((${time} % ${step}) + ${step}) % ${step}) AS step_ms,
+            ${table.flowsSql}, sum(bytes), sum(packets)
+     FROM ${table.table} WHERE ${where} GROUP BY step_ms`,
   );
   for (const row of totalRows) addStep(total, toNumber(row[0]), sumsOf(row, 1));
   const groups = ranked.map((keys) => ({ keys, steps: new Map<number, Totals>() }));
   if (groups.length === 0) return { groups, total };
-  const dimensions = query.dimensions.map((by) => dimensionSql(by));
+  const dimensions = query.dimensions.map((by) => dimensionSql(by, table));
   const byKey = new Map(groups.map((group) => [keyId(group.keys), group]));
-  const { sql, keyColumns } = groupedSql(tables, dimensions, where, step);
+  const { sql, keyColumns } = groupedSql(tables, table, dimensions, where, step);
   const keyTuple = keyColumns.length === 1 ? keyColumns.join("") : `(${keyColumns.join(", ")})`;
   const { data } = await run(
     `SELECT step_ms, ${keyColumns.join(", ")}, f, b, p FROM (${sql})
-     WHERE ${keyTuple} IN (${topSql(tables, query, dimensions, rankRange)})`,
+     WHERE ${keyTuple} IN (${topSql(tables, table, query, dimensions, rankRange)})`,
   );
   for (const row of data) {
     const keys = keyTexts(dimensions, row.slice(1, 1 + keyColumns.length));
@@ -158,6 +210,7 @@ export async function queryExplore(
   run: RunQuery,
   tables: Tables,
   query: ExploreQuery,
+  available: RollupAvailability = new Map(),
 ): Promise<ExploreResult> {
   checkCommon(query.range, query.filter);
   checkExploreQuery(query);
@@ -166,16 +219,27 @@ export async function queryExplore(
   if (range === null) {
     return assembleExplore(query, stepMs, { range, rows: { groups: [], total: new Map() } });
   }
+  const current = plan(tables, [range], query, stepMs, available);
   let ranked: string[][] = [];
   if (query.dimensions.length > 0) {
-    const dimensions = query.dimensions.map((by) => dimensionSql(by));
-    const { data } = await run(topSql(tables, query, dimensions, range));
+    const dimensions = query.dimensions.map((by) => dimensionSql(by, current.table));
+    const { data } = await run(topSql(tables, current.table, query, dimensions, range));
     ranked = data.map((row) => keyTexts(dimensions, row));
   }
-  const rows = await readPeriod(run, tables, query, stepMs, range, range, ranked);
-  const current = { range, rows };
-  if (query.comparePrevious !== true) return assembleExplore(query, stepMs, current);
+  const rows = await readPeriod(run, tables, current.table, query, stepMs, range, range, ranked);
+  const result = { range, rows, source: current.source };
+  if (query.comparePrevious !== true) return assembleExplore(query, stepMs, result);
   const before = previousRange(range);
-  const previousRows = await readPeriod(run, tables, query, stepMs, before, range, ranked);
-  return assembleExplore(query, stepMs, current, { range: before, rows: previousRows });
+  const previous = plan(tables, [range, before], query, stepMs, available);
+  const previousRows = await readPeriod(
+    run,
+    tables,
+    previous.table,
+    query,
+    stepMs,
+    before,
+    range,
+    ranked,
+  );
+  return assembleExplore(query, stepMs, result, { range: before, rows: previousRows });
 }

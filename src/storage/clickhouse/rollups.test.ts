@@ -148,6 +148,41 @@ describe.skipIf(!clickhouseAvailable())("rollup planner (ClickHouse)", () => {
     expect([...sources.keys()].filter((tier) => tier !== "raw").length).toBeGreaterThan(0);
   }, 120_000);
 
+  it("explore from the planned tier equals the raw answer, both periods", async () => {
+    const explored = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        rangeArbitrary,
+        fc.subarray(["proto", "src.net", "direction", "src.tag.team", "dst.port"] as Dimension[], {
+          maxLength: 2,
+        }),
+        fc.constantFrom(...FILTERS),
+        fc.constantFrom(3_600_000, DAY_MS, undefined),
+        async (range, dimensions, text, stepMs) => {
+          const filter = filterOf(text);
+          const query = {
+            range,
+            dimensions,
+            limit: 4,
+            unit: "bytes" as const,
+            series: true,
+            comparePrevious: true,
+            ...(filter === undefined ? {} : { filter }),
+            ...(stepMs === undefined ? {} : { stepMs }),
+          };
+          if (range.toMs === range.fromMs) return;
+          if (stepMs !== undefined && (range.toMs - range.fromMs) / stepMs > 2000) return;
+          const planned = await tiered.explore(query);
+          expect(strip(planned)).toEqual(strip(await raw.explore(query)));
+          const tier = planned.source?.tier ?? "none";
+          explored.set(tier, (explored.get(tier) ?? 0) + 1);
+        },
+      ),
+      { numRuns: 40, seed: 8 },
+    );
+    expect([...explored.keys()].filter((tier) => tier !== "raw").length).toBeGreaterThan(0);
+  }, 120_000);
+
   it("other dimensions rebuild the tiers; enabled: false drops the views", async () => {
     const day = { fromMs: T0_MS, toMs: T0_MS + DAY_MS };
     const before = await tiered.top({ range: day, by: "proto", metric: "bytes", limit: 5 });

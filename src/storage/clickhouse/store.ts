@@ -662,7 +662,7 @@ export function createClickHouseStore(
     // SummingMergeTree folds a tier's rows in its background merges, and every query sums
     // whatever rows there are: nothing to do here.
     compactRollups: () => Promise.resolve(0),
-    explore: (q) => query("explore", () => queryExplore(run, tables, q)),
+    explore: (q) => query("explore", () => queryExplore(run, tables, q, available)),
     dataRange: (): Promise<TimeRange | null> =>
       query("data range", () => queryDataRange(run, tables)),
     importCheckpoints: () => query("reading import checkpoints", readCheckpoints),
