@@ -33,11 +33,16 @@ function bareName(qualified: string): string {
   return qualified.split(".")[1]?.replaceAll("`", "") ?? "";
 }
 
+/**
+ * `withRollups` false: the store does not own the flows table (a `flowsTable` made elsewhere),
+ * so there are no rollup tables, and their tiers report nothing.
+ */
 export async function clickHouseStorageStats(
   nodes: readonly RollupNode[],
   run: RunQuery,
   tables: Tables,
   retention: RetentionPolicy,
+  withRollups: boolean,
 ): Promise<StorageStats> {
   const database = tables.database.replaceAll("`", "");
   const byTable = new Map<string, PartsTotals>();
@@ -71,6 +76,19 @@ export async function clickHouseStorageStats(
   for (const tier of TIERS) {
     const table = tierTables[tier];
     const parts = byTable.get(bareName(table.local)) ?? { rows: 0, bytesOnDisk: 0 };
+    if (tier !== "raw" && !withRollups) {
+      tiers.push({
+        tier,
+        table: table.name,
+        rows: 0,
+        bytesOnDisk: 0,
+        flows: 0,
+        bytesPerFlow: null,
+        range: null,
+        retentionMs: retention[tier],
+      });
+      continue;
+    }
     const sql =
       tier === "raw"
         ? `SELECT count(), min(end_ms), max(end_ms) FROM ${table.query}`

@@ -8,7 +8,8 @@ import {
 import { AppError, FlowBatch } from "../../core/index.ts";
 import { batchOfRecords } from "../records.ts";
 import { contractFlows } from "../contract/index.ts";
-import { createClickHouseStore, defaultClickHouseStoreConfig } from "./index.ts";
+import { defaultRollupSettings } from "../tiers.ts";
+import { createClickHouseStore, defaultClickHouseStoreConfig, flowsTableSql } from "./index.ts";
 import { sqlString } from "./literals.ts";
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
@@ -103,4 +104,54 @@ describe("ClickHouse store errors", () => {
     },
     90_000,
   );
+});
+
+describe.skipIf(!clickhouseAvailable())("ClickHouse store on a flows table made elsewhere", () => {
+  it("keeps no rollups there: queries read it, storage stats report its tier only", async () => {
+    const server = await startClickHouse();
+    const sql = async (query: string): Promise<string> => {
+      const response = await fetch(`${server.url}/`, { method: "POST", body: query });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${query}: ${text}`);
+      return text.trim();
+    };
+    try {
+      await sql("CREATE DATABASE other");
+      await sql(flowsTableSql("other.mine"));
+      const store = createClickHouseStore({
+        ...defaultClickHouseStoreConfig,
+        url: server.url,
+        database: "other",
+        flowsTable: "mine",
+        rollups: defaultRollupSettings,
+      });
+      await store.start();
+      try {
+        const records = contractFlows(500);
+        const { batch, networks } = batchOfRecords(records);
+        await store.append(batch, networks);
+        const dayMs = 86_400_000;
+        const fromMs = Math.floor((records[0]?.endMs ?? 0) / dayMs) * dayMs;
+        const summary = await store.summary({ range: { fromMs, toMs: fromMs + 2 * dayMs } });
+        expect(summary.source).toEqual({ table: "mine", tier: "raw" });
+        expect(summary.total.flows).toBe(500);
+        const stats = await store.storageStats({ raw: null, "1m": null, "1h": null, "1d": null });
+        expect(stats.tiers.map((tier) => [tier.tier, tier.flows])).toEqual([
+          ["raw", 500],
+          ["1m", 0],
+          ["1h", 0],
+          ["1d", 0],
+        ]);
+        expect(
+          await sql(
+            "SELECT count() FROM system.tables WHERE database = 'other' AND name LIKE 'mine_%'",
+          ),
+        ).toBe("0");
+      } finally {
+        await store.stop();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 90_000);
 });

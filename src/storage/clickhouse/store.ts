@@ -646,7 +646,7 @@ export function createClickHouseStore(
     timeseries: (q) => query("time series", () => plannedTimeseries(run, tables, q, available)),
     storageStats: (retention) =>
       query("storage stats", () =>
-        clickHouseStorageStats(nodes.map(rollupNode), run, tables, retention),
+        clickHouseStorageStats(nodes.map(rollupNode), run, tables, retention, ownsFlows),
       ),
     enforceRetention: (retention, atMs) =>
       query("retention", () =>
