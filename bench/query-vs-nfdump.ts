@@ -38,6 +38,7 @@
  * nfcapd directory, LZ4 file); `--rebuild` starts over, `--clean` removes the cache and exits.
  *
  *   npx tsx bench/query-vs-nfdump.ts [--flows 10m|30m|100m] [--runs 5] [--rate 20000] [--rebuild]
+ *     [--threads N]   (DuckDB threads on the query side; DuckDB's default otherwise)
  *
  * Run as root: the replay raises net.core.rmem_max to 64 MiB for nfcapd's socket and restores
  * it afterwards.
@@ -93,6 +94,9 @@ const RUNS = Number(option("--runs") ?? 5);
 // (2.8 M records/s, shared/reference/peer-baselines.md), so a busy machine still loses nothing.
 const replayDatagramsPerS = Number(option("--rate") ?? 20_000);
 const rebuild = process.argv.includes("--rebuild");
+// DuckDB worker threads for the query side (the store and the raw connections); DuckDB's own
+// default (one per core) when absent, as `tollgate serve` runs it.
+const queryThreads = option("--threads");
 const CACHE_ROOT = path.join(tmpdir(), "tollgate-bench-query-vs-nfdump");
 const cacheDir = path.join(CACHE_ROOT, flowsLabel.toLowerCase());
 const CACHE_VERSION = 1;
@@ -727,7 +731,11 @@ function nfdumpStatRows(text: string): [string, number][] {
 }
 
 async function openStore(): Promise<DuckDbStore> {
-  const store = createDuckDbStore({ path: duckdbFile, readOnly: true });
+  const store = createDuckDbStore({
+    path: duckdbFile,
+    readOnly: true,
+    ...(queryThreads === undefined ? {} : { threads: Number(queryThreads) }),
+  });
   await store.start();
   return store;
 }
@@ -736,7 +744,10 @@ async function openConnection(): Promise<{
   instance: DuckDBInstance;
   connection: DuckDBConnection;
 }> {
-  const instance = await DuckDBInstance.create(duckdbFile, { access_mode: "READ_ONLY" });
+  const instance = await DuckDBInstance.create(duckdbFile, {
+    access_mode: "READ_ONLY",
+    ...(queryThreads === undefined ? {} : { threads: queryThreads }),
+  });
   return { instance, connection: await instance.connect() };
 }
 
@@ -1094,7 +1105,7 @@ async function main(): Promise<void> {
   );
   const range = { fromMs: START_MS - 120_000, toMs: START_MS + (DAYS + 1) * DAY_MS };
   console.log(
-    `queries: cold-ish (page cache dropped for the side's files) then median of ${RUNS} warm; load ${load()}`,
+    `queries: cold-ish (page cache dropped for the side's files) then median of ${RUNS} warm; DuckDB threads ${queryThreads ?? "default"}; load ${load()}`,
   );
   const rows = await measureQueries(range);
   console.log(
