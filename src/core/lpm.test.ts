@@ -230,6 +230,39 @@ describe("LpmTable", () => {
     );
   });
 
+  // Enough ranges in one /16 for its second index (32 or more), sharing from 16 to ~120 bits:
+  // the sub-bucket bits then sit anywhere in the address, across word boundaries too.
+  it("agrees with a linear scan when prefixes crowd one /16", () => {
+    const crowded = fc
+      .tuple(
+        fc.constantFrom(0xfd00n << 112n, (0x2a00n << 112n) | (0x1450n << 96n)),
+        fc.integer({ min: 1, max: 60 }),
+      )
+      .chain(([base, width]) =>
+        fc.array(
+          fc
+            .tuple(
+              // Clusters inside the cluster, so that sub-buckets are crowded in turn.
+              fc.constantFrom(0n, 1n << 100n, 1n << 80n, (1n << 80n) | (1n << 60n)),
+              fc.bigInt({ min: 0n, max: (1n << BigInt(width)) - 1n }),
+              fc.integer({ min: 16, max: 128 }),
+            )
+            .map(([cluster, noise, length]) => ipv6Text(base | cluster | noise, length)),
+          { minLength: 20, maxLength: 200 },
+        ),
+      );
+    fc.assert(
+      fc.property(
+        crowded,
+        fc.array(ipv6Address.map(bigintToIpv6), { maxLength: 20 }),
+        (texts, probes) => {
+          checkAgainstOracle(texts, probes);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("agrees with a linear scan on mixed families with duplicates", () => {
     fc.assert(
       fc.property(
