@@ -116,9 +116,12 @@ export interface TierStats {
 export interface StorageStats {
   backend: "duckdb" | "clickhouse";
   tiers: TierStats[];
-  /** The whole database as the engine accounts it (DuckDB: used blocks × block size). */
+  /**
+   * The whole database as the engine accounts it (DuckDB: used blocks × block size;
+   * ClickHouse: `bytes_on_disk` of the active parts of every table, summed over the shards).
+   */
   databaseBytes: number;
-  /** Files on disk (DuckDB: the database file and its write-ahead log). */
+  /** Files on disk (DuckDB: the database file and its write-ahead log; ClickHouse: as above). */
   fileBytes: number;
   /** How `bytesOnDisk` is estimated, for the reader of the report. */
   method: string;
@@ -126,7 +129,7 @@ export interface StorageStats {
 
 /**
  * A store with tiers: what `tollgate storage stats` and the retention component need. Both
- * DuckDB adapters (in-thread and worker-thread) implement it.
+ * DuckDB adapters (in-thread and worker-thread) and the ClickHouse store implement it.
  */
 export interface TieredFlowStore {
   storageStats(retention: RetentionPolicy): Promise<StorageStats>;
