@@ -176,5 +176,19 @@ describe.skipIf(!clickhouseAvailable())("ClickHouse cluster (2 shards, Distribut
     const stats = await a.storageStats({ raw: null, "1m": null, "1h": null, "1d": null });
     expect(stats.tiers.find((tier) => tier.tier === "raw")?.rows).toBe(records.length);
     for (const tier of stats.tiers) expect(tier.flows, tier.tier).toBe(records.length);
+    // Retention drops the expired day on every shard; the day tier still answers that day.
+    const dayMs = 86_400_000;
+    const dayStartMs = Math.floor(CONTRACT_T0_MS / dayMs) * dayMs;
+    const report = await a.enforceRetention(
+      { raw: dayMs, "1m": null, "1h": null, "1d": null },
+      dayStartMs + 3 * dayMs,
+    );
+    expect(report.deletedRows.raw).toBe(records.length);
+    for (const server of cluster?.shards ?? []) {
+      expect(await sql(server.url, `SELECT count() FROM ${database}.flows_local`)).toBe("0");
+    }
+    const day = await b.summary({ range: { fromMs: dayStartMs, toMs: dayStartMs + dayMs } });
+    expect(day.source?.tier).toBe("1d");
+    expect(day.total).toEqual(expected);
   }, 180_000);
 });
