@@ -360,4 +360,4 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** What the schema_version row of the current version says. */
 export const SCHEMA_DESCRIPTION =
-  "flows, networks (kind, service, attributes), exporters, imports, interface counters; countries per flow";
+  "flows, networks (kind, service, attributes), exporters, imports, interface counters; countries per flow; rollups flows_1m/1h/1d by materialized views";
