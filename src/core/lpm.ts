@@ -57,6 +57,7 @@ export class LpmTable<T> {
   // IPv6 prefixes as inserted, and the range table derived from them.
   readonly #ipv6Entries: Ipv6Entry[] = [];
   #ipv6Dirty = false;
+  #maxIpv6Length = 0;
   #rangeStarts = new Uint32Array(4);
   #rangeIds = new Int32Array(1);
   #rangeBuckets = new Int32Array(LEVEL0_SLOTS + 1).fill(1);
@@ -68,6 +69,14 @@ export class LpmTable<T> {
   #subNodes = new Int32Array(0);
   #subBuckets = new Int32Array(0);
   readonly #scratch = new Uint32Array(4);
+
+  /**
+   * The longest IPv6 prefix length inserted (0: none). At most 64 means every address of a /64
+   * gets the same answer: callers may cache answers by /64.
+   */
+  get maxIpv6Length(): number {
+    return this.#maxIpv6Length;
+  }
 
   /** Number of distinct prefixes in the table. */
   get size(): number {
@@ -94,6 +103,7 @@ export class LpmTable<T> {
       this.#insertIpv4(parsed.network, parsed.length, id);
     } else {
       this.#ipv6Entries.push({ prefix: parsed, id });
+      this.#maxIpv6Length = Math.max(this.#maxIpv6Length, parsed.length);
       this.#ipv6Dirty = true;
     }
   }
