@@ -204,6 +204,16 @@ export class LpmTable<T> {
     return low;
   }
 
+  /**
+   * Whether IPv6 lookups under this first word search a crowded /16 (a radix index over more
+   * than a few ranges): where a caller's cache pays. Elsewhere a lookup is a short search over
+   * a few ranges, cheaper than a cache probe that may miss.
+   */
+  isCrowdedIpv6(w0: number): boolean {
+    if (this.#ipv6Dirty) this.#buildIpv6Ranges();
+    return (this.#subRoots[w0 >>> 16] ?? -1) >= 0;
+  }
+
   /** The value of a prefix id from `lookupIpv4Id`/`lookupIpv6Id` (undefined for 0). */
   valueOfId(id: number): T | undefined {
     return id === 0 ? undefined : this.#values[id - 1];

@@ -76,6 +76,8 @@ export interface NetworkTable {
   lookupIpv4Id(address: number): number;
   /** The same for an IPv6 address given as four words, most significant first. */
   lookupIpv6Id(w0: number, w1: number, w2: number, w3: number): number;
+  /** Whether IPv6 addresses under this first word search many prefixes (see LpmTable). */
+  isCrowdedIpv6(w0: number): boolean;
   /** The longest declared IPv6 prefix (0: none); at most 64, answers hold for a whole /64. */
   readonly maxIpv6Length: number;
   /** The match with this `id` (0 … matchCount − 1). */
@@ -241,6 +243,7 @@ export function buildNetworkTable(
       lookupIpv6Id: (w0, w1, w2, w3) => table.lookupIpv6Id(w0, w1, w2, w3),
       matchOfId: (id) => table.valueOfId(id + 1),
       maxIpv6Length: table.maxIpv6Length,
+      isCrowdedIpv6: (w0) => table.isCrowdedIpv6(w0),
       prefixCount: table.size,
       matchCount,
       memoryBytes: () => table.memoryBytes(),

@@ -383,7 +383,9 @@ export function createClassifier(source: Inventory | NetworkTable): Classifier {
   let net6ByPrefix64 = inventory.networks.maxIpv6Length <= 64;
   const networkIdOf6 = (w0: number, w1: number, w2: number, w3: number): number => {
     const table = inventory.networks;
-    if (!net6ByPrefix64) return table.lookupIpv6Id(w0, w1, w2, w3);
+    // Only crowded /16s are worth a slot: elsewhere the search is shorter than a missed probe,
+    // and far ends there would evict the near ends' /64s.
+    if (!net6ByPrefix64 || !table.isCrowdedIpv6(w0)) return table.lookupIpv6Id(w0, w1, w2, w3);
     const at = (Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b), 0x9e3779b1) >>> NET6_SHIFT) << 2;
     if (net6[at] === w0 && net6[at + 1] === w1 && net6[at + 3] === 1) return net6[at + 2] ?? 0;
     const id = table.lookupIpv6Id(w0, w1, 0, 0);
