@@ -8,6 +8,7 @@ import {
   parseCloudRanges,
 } from "../../inventory/cloud-ranges/index.ts";
 import { buildNetworkTable, type RegistryEntryLike } from "../../inventory/index.ts";
+import { decodedFlow } from "../../../test/helpers/decoded-flow.ts";
 import { createClassifier, networksOnly } from "./classifier.ts";
 
 // The classifier caches IPv4 registry and cloud-range answers in direct-mapped slots: whatever
@@ -57,31 +58,7 @@ describe("the classifier's address caches", () => {
       fc.property(fc.array(publicAddress, { minLength: 1, maxLength: 400 }), (far) => {
         const batch = new FlowBatch(far.length);
         for (const dstAddr of far) {
-          batch.appendDecoded({
-            startMs: 0,
-            endMs: 0,
-            exporterAddr: "192.0.2.1",
-            source: "netflow5",
-            inIf: 0,
-            outIf: 0,
-            ipVersion: 4,
-            srcAddr: "10.1.2.3",
-            dstAddr,
-            srcPort: 1,
-            dstPort: 2,
-            protocol: 6,
-            tcpFlags: 0,
-            tos: 0,
-            srcAs: 0,
-            dstAs: 0,
-            srcMaskLen: 0,
-            dstMaskLen: 0,
-            nextHop: "",
-            sampledBytes: 1,
-            sampledPackets: 1,
-            samplingRate: 1,
-            samplingRateKnown: true,
-          });
+          batch.appendDecoded(decodedFlow({ source: "netflow5", srcAddr: "10.1.2.3", dstAddr }));
         }
         classifier.classifyRows(batch, 0, batch.length, 0);
         far.forEach((address, row) => {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FlowBatch, countryText, formatIpv4, parsePrefix } from "../../core/index.ts";
 import { buildNetworkTable } from "../../inventory/index.ts";
 import { loadAddressRegistry, type AddressRegistry } from "../../inventory/registry/index.ts";
+import { decodedFlow } from "../../../test/helpers/decoded-flow.ts";
 import { createClassifier, networksOnly } from "./classifier.ts";
 
 // The classifier answers a declared end's ASN and country once per network when the registry
@@ -126,31 +127,7 @@ describe("per-network registry answers", () => {
           const batch = new FlowBatch(pairs.length);
           for (const [srcAddr, dstAddr] of pairs) {
             const ipVersion = srcAddr.includes(":") || dstAddr.includes(":") ? 6 : 4;
-            batch.appendDecoded({
-              startMs: 0,
-              endMs: 0,
-              exporterAddr: "192.0.2.1",
-              source: "ipfix",
-              inIf: 0,
-              outIf: 0,
-              ipVersion,
-              srcAddr,
-              dstAddr,
-              srcPort: 1,
-              dstPort: 2,
-              protocol: 6,
-              tcpFlags: 0,
-              tos: 0,
-              srcAs: 0,
-              dstAs: 0,
-              srcMaskLen: 0,
-              dstMaskLen: 0,
-              nextHop: "",
-              sampledBytes: 1,
-              sampledPackets: 1,
-              samplingRate: 1,
-              samplingRateKnown: true,
-            });
+            batch.appendDecoded(decodedFlow({ ipVersion, srcAddr, dstAddr }));
           }
           // Twice: the second pass answers from what the first one filled in.
           for (let pass = 0; pass < 2; pass++) {
