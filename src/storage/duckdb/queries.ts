@@ -351,10 +351,14 @@ export async function queryTop(
   // The top rows come from ORDER BY … LIMIT (DuckDB keeps a heap of `limit` rows) and the
   // folded rest is the total minus them: numbering every group with a window sorted all of
   // them, 2.5-3x slower with 406k groups (2 M generated flows, bench/query-vs-nfdump.ts).
+  // Byte and packet sums are DOUBLE: 30 % less CPU than the 128-bit sums of UBIGINT (7.4 s
+  // against 10.7 s for 1.1 M groups of 100 M flows), and exact while a sum stays under 2^53
+  // (9 PB), where the numbers this returns stop being exact anyway.
   const result = await rows(
     connection,
     `WITH grouped AS (
-       SELECT ${grouping.select}, ${table.flowsSql} AS flows, sum(bytes) AS bytes, sum(packets) AS packets
+       SELECT ${grouping.select}, ${table.flowsSql} AS flows, sum(bytes::DOUBLE) AS bytes,
+              sum(packets::DOUBLE) AS packets
        FROM ${from} WHERE ${where} GROUP BY ${grouping.group} ${table.havingSql}
      ), top AS (
        SELECT * FROM grouped ORDER BY ${metric} DESC, ${grouping.order} LIMIT $row_limit::BIGINT
