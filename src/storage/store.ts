@@ -301,6 +301,12 @@ export interface FlowStore {
   dataRange(): Promise<TimeRange | null>;
   /** The committed progress of every file ever imported (one per file). */
   importCheckpoints(): Promise<ImportCheckpoint[]>;
+  /**
+   * Replaces the store's AS names (`as_names`) with the ASN registry's number → name map,
+   * whole: flows keep only the number and queries join the name, so a registry reload renames
+   * past flows too. Readers see the old names or the new ones, never a mix.
+   */
+  putAsNames(names: ReadonlyMap<number, string>): Promise<void>;
 }
 
 /** Which stored flows a scan or a reclassification visits. */

@@ -218,6 +218,8 @@ export interface Tables {
   flowsLocal: string;
   networks: string;
   exporters: string;
+  /** The ASN registry's AS names (`putAsNames`), replaced whole at each registry load. */
+  asNames: string;
   imports: string;
   interfaceCounters: string;
   schemaVersion: string;
@@ -257,6 +259,7 @@ export function tablesOf(database: string, flowsTable = "flows", cluster?: strin
     flowsLocal: cluster === undefined ? flows : `${db}.${sqlIdentifier(`${flowsTable}_local`)}`,
     networks: `${db}.networks`,
     exporters: `${db}.exporters`,
+    asNames: `${db}.as_names`,
     imports: `${db}.imports`,
     interfaceCounters: `${db}.interface_counters`,
     schemaVersion: `${db}.schema_version`,
@@ -299,6 +302,11 @@ const NETWORK_COLUMNS_SQL = [
   "connectivity String DEFAULT ''",
 ];
 
+/** `as_names` (or the staging copy `putAsNames` fills before swapping it in). */
+export function asNamesTableSql(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (asn UInt32, name String) ENGINE = MergeTree() ORDER BY asn`;
+}
+
 /**
  * Every statement of the current schema, idempotent (IF NOT EXISTS), for one server: on a
  * cluster each shard runs them, so every shard holds its local flows table, the Distributed
@@ -315,6 +323,9 @@ export function schemaStatements(tables: Tables): string[] {
     // Newest checkpoint per file wins: ReplacingMergeTree by file_key with written_ms as the
     // version, read with FINAL (one row per file; the table holds one row per imported file).
     `CREATE TABLE IF NOT EXISTS ${tables.imports} (${IMPORT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}, written_ms Int64) ENGINE = ReplacingMergeTree(written_ms) ORDER BY file_key`,
+    // Created here, at every start, without a schema version: nothing older reads it, and a
+    // store without names answers "" for every AS name until the registry's first load.
+    asNamesTableSql(tables.asNames),
     `CREATE TABLE IF NOT EXISTS ${tables.interfaceCounters} (${INTERFACE_COUNTER_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDateTime(intDiv(received_ms, 1000))) ORDER BY (agent, if_index, received_ms)`,
   ];
 }

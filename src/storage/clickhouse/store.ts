@@ -9,6 +9,7 @@ import {
 } from "../../core/index.ts";
 import { silentLogger, type Logger } from "../../platform/index.ts";
 import type { FlowStore, NetworkRef, RewritableFlowStore, TimeRange } from "../store.ts";
+import { replaceAsNames } from "./as-names.ts";
 import { contentId, exporterKey, networkAttributes, networkKey, type ContentId } from "./ids.ts";
 import { sqlString } from "./literals.ts";
 import type { RollupAvailability } from "../planner.ts";
@@ -666,6 +667,26 @@ export function createClickHouseStore(
     dataRange: (): Promise<TimeRange | null> =>
       query("data range", () => queryDataRange(run, tables)),
     importCheckpoints: () => query("reading import checkpoints", readCheckpoints),
+    // On every server, as the other side tables: each joins and filters on its own copy.
+    putAsNames: (names) =>
+      chained(async () => {
+        try {
+          await Promise.all(
+            nodes.map((node) =>
+              replaceAsNames(
+                {
+                  exec: (sql) => command(sql, node),
+                  insert: (table, rows) => insertJsonRows(table, rows, node),
+                },
+                tables,
+                names,
+              ),
+            ),
+          );
+        } catch (cause) {
+          throw wrap("ERR_STORE_WRITE", `cannot write ${names.size} AS names`, cause);
+        }
+      }),
     countFlows: () => query("counting flows", () => count(tables.flows)),
     scanFlows: (q, visit) => scanCloudFlows(run, tables, q, visit),
     reclassify: () =>

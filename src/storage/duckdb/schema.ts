@@ -29,7 +29,7 @@ import { SAMPLED_COLUMNS } from "./sampled-columns.ts";
 export const FLOWS_TABLE = "flows";
 
 /** Bumped by each migration; a file written by a newer version is refused. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -312,6 +312,13 @@ export const NETWORKS_TABLE = "networks";
 /** Exporters (address halves and observation domain) as flows refer to them by id. */
 export const EXPORTERS_TABLE = "exporters";
 
+/**
+ * The ASN registry's AS names (schema 7), replaced whole at each registry load
+ * (`FlowStore.putAsNames`). Flows keep only the number: names change with the registry, and
+ * the `src.as.name` / `dst.as.name` dimensions join them at query time.
+ */
+export const AS_NAMES_TABLE = "as_names";
+
 /** SQL true when the address in `<prefix>_hi/_lo` is IPv4-mapped (`::ffff:a.b.c.d`). */
 export function isIpv4Sql(prefix: string): string {
   return `(${prefix}_hi = 0 AND (${prefix}_lo >> 32) = 65535)`;
@@ -413,6 +420,17 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: SAMPLED_COLUMNS.map(
       ([name]) => `ALTER TABLE ${FLOWS_TABLE} ALTER COLUMN ${name} DROP NOT NULL`,
     ),
+  },
+  {
+    version: 7,
+    description:
+      "as_names: the ASN registry's AS names, for the src.as.name and dst.as.name dimensions",
+    // A table, not IF NOT EXISTS at open: a read-only open of a schema 6 file would have none.
+    statements: [
+      // No PRIMARY KEY: DuckDB refuses re-inserting a key deleted in the same transaction, which
+      // is how putAsNames replaces the table; the registry gives each number one name.
+      `CREATE TABLE ${AS_NAMES_TABLE} (asn UINTEGER NOT NULL, name VARCHAR NOT NULL)`,
+    ],
   },
 ];
 

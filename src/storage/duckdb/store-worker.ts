@@ -64,6 +64,8 @@ async function handle(request: StoreRequest): Promise<unknown> {
       return store.explore(request.query);
     case "importCheckpoints":
       return store.importCheckpoints();
+    case "putAsNames":
+      return store.putAsNames(request.names);
     case "dataRange":
       return store.dataRange();
     case "storageStats":

@@ -34,6 +34,7 @@ import {
 } from "../chunked-rewrite.ts";
 import type { RewritableFlowStore } from "../store.ts";
 import type { RetentionPolicy, RollupSettings, RollupTier, TieredFlowStore } from "../tiers.ts";
+import { replaceAsNames } from "./as-names.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
 import { readCheckpoints, writeCheckpoints } from "./imports.ts";
 import { createExporterRegistry, type ExporterRegistry } from "./exporters.ts";
@@ -555,6 +556,8 @@ export function createDuckDbStore(
       }),
     dataRange: (): Promise<TimeRange | null> => withQueryConnection(queryDataRange),
     importCheckpoints: (): Promise<ImportCheckpoint[]> => withQueryConnection(readCheckpoints),
+    putAsNames: (names: ReadonlyMap<number, string>) =>
+      onWriter((connection) => replaceAsNames(connection, names)),
     countFlows: () =>
       withQueryConnection(async (connection) => {
         const reader = await connection.runAndReadAll(

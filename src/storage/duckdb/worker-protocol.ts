@@ -27,6 +27,7 @@ export type StoreRequest = { id: number } & (
   | { op: "enforceRetention"; retention: RetentionPolicy; nowMs: number }
   | { op: "append"; batch: FlowBatchColumns; listId: number; newNetworks: NetworkRef[] }
   | { op: "appendCounters"; counters: InterfaceCounters[] }
+  | { op: "putAsNames"; names: Map<number, string> }
   | { op: "summary"; query: SummaryQuery }
   | { op: "top"; query: TopQuery }
   | { op: "timeseries"; query: TimeseriesQuery }

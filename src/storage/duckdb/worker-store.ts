@@ -212,6 +212,8 @@ export function createDuckDbWorkerStore(
     explore: (query) => call<ExploreResult>({ op: "explore", query }),
     dataRange: () => call<TimeRange | null>({ op: "dataRange" }),
     importCheckpoints: () => call<ImportCheckpoint[]>({ op: "importCheckpoints" }),
+    // A Map crosses by structured clone (about 80k entries: a few milliseconds).
+    putAsNames: (names) => call<undefined>({ op: "putAsNames", names: new Map(names) }),
     storageStats: (retention) => call<StorageStats>({ op: "storageStats", retention }),
     enforceRetention: async (retention, nowMs) => {
       // Not while a reclassification runs: its rowid spans would move (chunked-rewrite.ts).

@@ -416,6 +416,8 @@ export function createSpoolingStore(
     explore: (query) => inner.explore(query),
     dataRange: () => inner.dataRange(),
     importCheckpoints: () => inner.importCheckpoints(),
+    // Not spooled: the names are the registry's whole map, put again at its next load.
+    putAsNames: (names) => inner.putAsNames(names),
     stats: () => ({ batches: entries.length, bytes, storeReady: ready }),
     whenDrained() {
       if ((entries.length === 0 && ready) || stopping) return Promise.resolve();

@@ -1,0 +1,40 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { AS_NAMES_TABLE } from "./schema.ts";
+
+/**
+ * Replaces the `as_names` table with `names` (the ASN registry's number → name map, about 80k
+ * entries) in one transaction, so a query reads the old names or the new ones, never an
+ * empty or half-filled table. The appender writes the rows in bulk: one INSERT per row took
+ * seconds for a full registry.
+ */
+export async function replaceAsNames(
+  connection: DuckDBConnection,
+  names: ReadonlyMap<number, string>,
+): Promise<void> {
+  await connection.run("BEGIN TRANSACTION");
+  try {
+    await connection.run(`DELETE FROM ${AS_NAMES_TABLE}`);
+    const appender = await connection.createAppender(AS_NAMES_TABLE);
+    try {
+      for (const [asn, name] of names) {
+        appender.appendUInteger(asn >>> 0);
+        appender.appendVarchar(name);
+        appender.endRow();
+      }
+      appender.closeSync();
+    } catch (cause) {
+      // Drop what the appender still buffers; what it already flushed goes with the rollback.
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // The first error is the one worth reporting.
+      }
+      throw cause;
+    }
+    await connection.run("COMMIT");
+  } catch (cause) {
+    await connection.run("ROLLBACK").catch(() => undefined);
+    throw cause;
+  }
+}
