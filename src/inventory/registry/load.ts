@@ -115,6 +115,11 @@ export interface AddressRegistry {
   readonly entryCount: number;
   /** Bytes of the lookup tables' typed arrays plus an estimate of the interned entries. */
   memoryBytes(): number;
+  /**
+   * Every AS number the registry names, with its name (what a store's `as_names` holds). A
+   * number given two names (two sources disagreeing) keeps the first one interned.
+   */
+  asNames(): ReadonlyMap<number, string>;
   /** Whether this registry came from the snapshot cache (for logs and tests, not for lookups). */
   readonly cache: RegistryCacheOutcome;
 }
@@ -404,6 +409,15 @@ class Registry implements AddressRegistry {
 
   lookupIpv4(address: number): RegistryEntry | undefined {
     return this.#ipv4.lookup(address);
+  }
+
+  asNames(): ReadonlyMap<number, string> {
+    const names = new Map<number, string>();
+    for (const entry of this.#entries) {
+      if (entry === undefined || entry.asn === 0 || entry.asName === "") continue;
+      if (!names.has(entry.asn)) names.set(entry.asn, entry.asName);
+    }
+    return names;
   }
 
   lookupIpv6(w0: number, w1: number, w2: number, w3: number): RegistryEntry | undefined {
