@@ -10,6 +10,7 @@ import { createClickHouseStore } from "../storage/clickhouse/index.ts";
 import { createDuckDbWorkerStore } from "../storage/duckdb/index.ts";
 import { rollupSettings, type FlowStore } from "../storage/index.ts";
 import { createSpoolingStore } from "../storage/spool/index.ts";
+import { createAsNamesWriter, type AsNamesWriter } from "./as-names.ts";
 import { teachInterfaces } from "./interface-names.ts";
 import { createInventoryService, type InventoryService } from "./inventory.ts";
 
@@ -56,6 +57,8 @@ export function createIngest(
 ): {
   /** The inventory service: `ready` when enrichment is loaded; `stop()` stops watching. */
   inventory: InventoryService;
+  /** Writes the registry's AS names to the store once started, and again at each reload. */
+  asNames: AsNamesWriter;
   classifier: Classifier;
   store: FlowStore;
   /** The store without the spool in front (what `reclassify` rewrites in place). */
@@ -85,7 +88,12 @@ export function createIngest(
         );
   // The inventory (declared networks and exporters now, registry and cloud ranges when loaded)
   // reaches the classifier as whole snapshots, on load and on every hot reload.
-  const holder: { classifier?: Classifier; decoder?: FlowDecoder } = {};
+  const holder: {
+    classifier?: Classifier;
+    decoder?: FlowDecoder;
+    inventory?: InventoryService;
+    asNames?: AsNamesWriter;
+  } = {};
   const inventory = createInventoryService(config, {
     dataDir,
     logger: deps.storeLogger,
@@ -95,8 +103,11 @@ export function createIngest(
       if (holder.decoder !== undefined)
         teachInterfaces(next, holder.decoder.templates.interfaces());
       holder.classifier?.setInventory(next);
+      // The store's AS names follow the registry (a reload of the other files keeps it).
+      holder.asNames?.registryLoaded(holder.inventory?.registry());
     },
   });
+  holder.inventory = inventory;
   const samplingRates = new Map<string, number>();
   for (const exporter of inventory.declarations().exporters) {
     const canonical = canonicalIp(exporter.address);
@@ -214,8 +225,14 @@ export function createIngest(
       return Promise.resolve();
     },
   };
+  // Through the spool's store: it passes the names to the backend, and a write failing while
+  // the backend is away is retried by the writer.
+  const asNames = createAsNamesWriter({ store, logger: deps.storeLogger });
+  holder.asNames = asNames;
+  asNames.registryLoaded(inventory.registry());
   return {
     inventory,
+    asNames,
     classifier,
     store,
     backendStore,

@@ -60,7 +60,7 @@ export async function startServer(
   const lock = lockDataDir(dataDir, process.pid);
   try {
     const metrics = createMetrics({ defaultMetrics: true });
-    const { inventory, store, backendStore, classifier, pipeline, decoder, decoderState } =
+    const { inventory, asNames, store, backendStore, classifier, pipeline, decoder, decoderState } =
       createIngest(config, dataDir, {
         metrics,
         storeLogger: logger,
@@ -204,6 +204,7 @@ export async function startServer(
     const stopAll = await startAll([
       inventoryWatch,
       store,
+      asNames,
       ...(maintenance === undefined ? [] : [maintenance]),
       decoderState,
       pipeline,

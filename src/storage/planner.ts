@@ -56,6 +56,8 @@ export function fieldsOf(dimension: RollupDimension): string[] {
     const side = dimension.slice(0, 3);
     return NETWORK_FIELDS.map((name) => `${side}.${name}`);
   }
+  // The AS name is joined from `as_names` on the number, which the tier's rows hold.
+  if (dimension === "src.as" || dimension === "dst.as") return [dimension, `${dimension}.name`];
   return [dimension];
 }
 

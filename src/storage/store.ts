@@ -50,6 +50,9 @@ export const FIXED_DIMENSIONS = [
   "ip.version",
   "src.as",
   "dst.as",
+  // The AS's name in the ASN registry (`putAsNames`); "" for a number the registry lacks.
+  "src.as.name",
+  "dst.as.name",
   "source",
   "observed.action",
   "cloud.provider",

@@ -368,6 +368,16 @@ describe("the inventory end to end", () => {
     });
     // The registry filled the AS the exporter did not give.
     expect(await top("src.as", server)).toMatchObject({ "64500": 9_000 });
+    // And its names, which serve and import wrote to their stores from the same registry.
+    const amazon = expectedBy((scenario) =>
+      /^52\.(20[89]|21\d|22[01])\./.test(scenario.dst) ? "Amazon.com, Inc." : "",
+    );
+    expect(await top("dst.as.name", server)).toEqual(amazon);
+    expect(await top("dst.as.name", local)).toEqual(amazon);
+    expect(await top("src.as.name", server)).toMatchObject({ "Example Transit": 9_000 });
+    expect(await top("dst.as.name", [...server, "--filter", 'dst.as.name ~ "Amazon*"'])).toEqual({
+      "Amazon.com, Inc.": amazon["Amazon.com, Inc."],
+    });
   });
 
   it("explains an address and a flow on the API", async () => {
@@ -430,5 +440,27 @@ describe("the inventory end to end", () => {
     }
     // The flows stored before the edit keep what they were given.
     expect((await top("locality", server))["cross-zone"]).toBe(crossing.bytes);
+  });
+
+  it("renames stored flows' AS when the registry file changes", async () => {
+    if (serve === undefined) throw new Error("the first test starts the server");
+    const server = ["--server", serve.httpUrl];
+    const before = await top("dst.as.name", server);
+    const amazonBytes = before["Amazon.com, Inc."];
+    expect(amazonBytes).toBeGreaterThan(0);
+    // Flows keep the number; the name is the registry's now, for past flows too.
+    writeFileSync(
+      path.join(serve.dataDir, "registry", "asn-ipv4.csv"),
+      "52.208.0.0,52.221.255.255,16509,AMAZON-02\n81.2.69.0,81.2.69.255,64500,Example Transit\n",
+    );
+    for (
+      let attempt = 0;
+      (await top("dst.as.name", server))["AMAZON-02"] !== amazonBytes;
+      attempt++
+    ) {
+      expect(attempt).toBeLessThan(100);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await top("dst.as.name", server))["Amazon.com, Inc."]).toBeUndefined();
   });
 });

@@ -28,6 +28,8 @@ export const FIXED_DIMENSIONS = [
   "ip.version",
   "src.as",
   "dst.as",
+  "src.as.name",
+  "dst.as.name",
   "source",
   "observed.action",
   "cloud.provider",

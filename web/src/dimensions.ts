@@ -17,6 +17,8 @@ export const DIMENSION_LABELS: Readonly<Record<FixedDimension, string>> = {
   "dst.net": "Destination network",
   "src.as": "Source AS",
   "dst.as": "Destination AS",
+  "src.as.name": "Source AS name",
+  "dst.as.name": "Destination AS name",
   "src.country": "Source country",
   "dst.country": "Destination country",
   "src.site": "Source site",
@@ -73,7 +75,7 @@ export const DIMENSION_GROUPS: readonly DimensionGroup[] = [
   },
   {
     label: "Networks & tags",
-    dimensions: ["src.net", "dst.net", "src.as", "dst.as"],
+    dimensions: ["src.net", "dst.net", "src.as", "dst.as", "src.as.name", "dst.as.name"],
     withTags: true,
   },
   {

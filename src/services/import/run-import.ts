@@ -148,13 +148,17 @@ export async function runImport(
   const dataDir = await ensureWritableDataDir(config.dataDir);
   const lock = lockDataDir(dataDir, process.pid);
   const metrics = createMetrics({ defaultMetrics: false });
-  const { inventory, store, pipeline, decoderState, expireHeld } = createIngest(config, dataDir, {
-    metrics,
-    storeLogger: options.logger,
-    storeLogLevel: "warn",
-    pipelineLogger: silentLogger,
-    reportIssue: () => undefined,
-  });
+  const { inventory, asNames, store, pipeline, decoderState, expireHeld } = createIngest(
+    config,
+    dataDir,
+    {
+      metrics,
+      storeLogger: options.logger,
+      storeLogLevel: "warn",
+      pipelineLogger: silentLogger,
+      reportIssue: () => undefined,
+    },
+  );
   const reports: ImportFileReport[] = [];
   const skipped = createFlowLogTally();
   const captureIssuesByCode: Record<string, number> = {};
@@ -169,6 +173,8 @@ export async function runImport(
     await decoderState.start();
     // Imported flows get the same enrichment as live ones: wait for the registry and ranges.
     await inventory.ready;
+    // The registry's AS names, so `top --by dst.as.name` names what this import stored.
+    await asNames.start();
     await pipeline.start();
     const byKey = new Map<string, ImportCheckpoint>();
     const byContent = new Map<string, ImportCheckpoint>();
@@ -375,6 +381,7 @@ export async function runImport(
       inventory.stop();
       await pipeline.stop();
       await decoderState.stop();
+      await asNames.stop();
       await store.stop();
     } finally {
       lock.release();

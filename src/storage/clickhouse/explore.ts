@@ -19,6 +19,7 @@ import {
   dimensionSql,
   rawQueryTable,
   resolveRange,
+  sideTableSql,
   toNumber,
   whereSql,
   type DimensionSql,
@@ -113,7 +114,7 @@ function groupedSql(
   let carried = innerGroup;
   dimensions.forEach((dimension, index) => {
     if (dimension.join === undefined) return;
-    const side = dimension.join.table === "networks" ? tables.networks : tables.exporters;
+    const side = sideTableSql(tables, dimension.join.table);
     const joined = dimension.keys.map((key, part) => `${key} AS k${index}_${part}`);
     const names = dimension.keys.map((_, part) => `k${index}_${part}`);
     sql = `SELECT ${[...carried, ...names, "f", "b", "p"].join(", ")}

@@ -28,8 +28,8 @@ import type { Tables } from "./schema.ts";
  * with id 0 added to the subquery.
  */
 
-/** Which table a field's values live in. */
-type Scope = "flows" | "src" | "dst" | "exporter" | "boundary";
+/** Which table a field's values live in (`src.as`, `dst.as`: that end's `as_names` row). */
+type Scope = "flows" | "src" | "dst" | "exporter" | "boundary" | "src.as" | "dst.as";
 
 const isIpv4 = "(src_addr_hi = 0 AND bitShiftRight(src_addr_lo, 32) = 65535)";
 
@@ -106,6 +106,8 @@ function scopeOf(field: string): Scope {
   const name = canonical(field);
   if (EXPORTER_FIELDS[name] !== undefined) return "exporter";
   if (BOUNDARY_FIELDS[name] !== undefined) return "boundary";
+  if (name === "src.as.name") return "src.as";
+  if (name === "dst.as.name") return "dst.as";
   const side = sideOf(name);
   if (
     side !== undefined &&
@@ -130,6 +132,14 @@ function dialectOf(scope: Scope): FilterDialect {
       return { ...common, field: (name) => EXPORTER_FIELDS[canonical(name)], tag: () => undefined };
     case "boundary":
       return { ...common, field: (name) => BOUNDARY_FIELDS[canonical(name)], tag: () => undefined };
+    case "src.as":
+    case "dst.as":
+      return {
+        ...common,
+        field: (name) =>
+          canonical(name) === `${scope}.name` ? { kind: "scalar", sql: "name" } : undefined,
+        tag: () => undefined,
+      };
     case "src":
     case "dst":
       return {
@@ -153,6 +163,8 @@ const DIALECTS: Readonly<Record<Scope, FilterDialect>> = {
   dst: dialectOf("dst"),
   exporter: dialectOf("exporter"),
   boundary: dialectOf("boundary"),
+  "src.as": dialectOf("src.as"),
+  "dst.as": dialectOf("dst.as"),
 };
 
 /**
@@ -211,6 +223,12 @@ export function compileClickHouseFilter(
   const sideTable = (scope: Exclude<Scope, "flows">, condition: string): string => {
     if (scope === "exporter") {
       return `exporter_id IN (SELECT id FROM ${tables.exporters} WHERE ${condition})`;
+    }
+    if (scope === "src.as" || scope === "dst.as") {
+      // A number `as_names` lacks has the name "": it matches when "" does, which the last
+      // IN asks of a one-row table of that name (the same condition text, no second compile).
+      const column = scope === "src.as" ? "src_as" : "dst_as";
+      return `(${column} IN (SELECT asn FROM ${tables.asNames} WHERE ${condition}) OR (${column} NOT IN (SELECT asn FROM ${tables.asNames}) AND 1 IN (SELECT 1 FROM (SELECT '' AS name) WHERE ${condition})))`;
     }
     const idColumn = scope === "boundary" ? "boundary_id" : `${scope}_network_id`;
     return `${idColumn} IN (SELECT id FROM ${networksWithNone(tables)} WHERE ${condition})`;

@@ -69,7 +69,19 @@ export interface DimensionSql {
   /** Turns the key values into the row's key text. */
   text: (values: readonly unknown[]) => string;
   /** The flows column holding the id of the side-table row the keys read. */
-  join?: { idColumn: string; table: "networks" | "exporters" };
+  join?: { idColumn: string; table: "networks" | "exporters" | "as_names" };
+}
+
+/**
+ * A side table as the joins read it, with its key named `id`. `as_names` is keyed by the AS
+ * number; a number it lacks joins the defaults (name ''), as DuckDB's coalesce gives "".
+ */
+export function sideTableSql(
+  tables: Tables,
+  table: NonNullable<DimensionSql["join"]>["table"],
+): string {
+  if (table === "as_names") return `(SELECT asn AS id, name FROM ${tables.asNames})`;
+  return table === "networks" ? tables.networks : tables.exporters;
 }
 
 /** A JSON scalar as text (UInt64 arrives quoted, small integers as numbers). */
@@ -115,6 +127,8 @@ const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>> = {
   "ip.version": { keys: [`if(${isIpv4}, 4, 6)`], text: plain },
   "src.as": { keys: ["src_as"], text: plain },
   "dst.as": { keys: ["dst_as"], text: plain },
+  "src.as.name": { keys: ["name"], text: plain, join: { idColumn: "src_as", table: "as_names" } },
+  "dst.as.name": { keys: ["name"], text: plain, join: { idColumn: "dst_as", table: "as_names" } },
   source: { keys: ["source"], text: plain },
   "observed.action": {
     keys: ["multiIf(observed_action = 1, 'accept', observed_action = 2, 'reject', '')"],
@@ -311,7 +325,7 @@ export async function queryTop(
     from = `SELECT ${keys}, ${table.flowsSql} AS f, sum(bytes) AS b, sum(packets) AS p
       FROM ${table.table} WHERE ${where} GROUP BY ${groupKeys}`;
   } else {
-    const side = dimension.join.table === "networks" ? tables.networks : tables.exporters;
+    const side = sideTableSql(tables, dimension.join.table);
     from = `SELECT ${keys}, sum(f0) AS f, sum(b0) AS b, sum(p0) AS p FROM (
         SELECT ${dimension.join.idColumn} AS id, ${table.flowsSql} AS f0, sum(bytes) AS b0, sum(packets) AS p0
         FROM ${table.table} WHERE ${where} GROUP BY id

@@ -338,18 +338,67 @@ export function describeFlowStoreContract(
       expect(exporters.total).toEqual(sumOf(records));
     });
 
-    it("refuses a filter on a field it does not have, at the field's column", async () => {
-      const store = await storeOnce();
-      const filter = "proto = tcp and src.as.name = Example";
-      const error = await store
-        .summary({ range, filter: { where: parseFilterExpression(filter), whereText: filter } })
-        .then(
-          () => undefined,
-          (reason: unknown) => reason,
+    it("groups and filters by AS name from the names put, and replacing them changes answers", async () => {
+      const store = await filled();
+      // The contract flows' numbers: src 0, 64500, 64501, 4200000000; dst 0, 64500, 64502.
+      // Two numbers share a name (one group); 0 and 4200000000 have none ("").
+      const names = new Map([
+        [64500, "EXAMPLE"],
+        [64501, "EXAMPLE"],
+        [64502, "Other Net, Inc."],
+      ]);
+      await store.putAsNames(names);
+      const nameOf = (asn: number): string => names.get(asn) ?? "";
+      const byName: [Dimension, (r: FlowRecord) => string][] = [
+        ["src.as.name", (r) => nameOf(r.srcAs)],
+        ["dst.as.name", (r) => nameOf(r.dstAs)],
+      ];
+      for (const [by, keyOf] of byName) {
+        const top = await store.top({ range, by, metric: "bytes", limit: 100 });
+        expect(new Map(top.rows.map(({ key, ...totals }) => [key, totals])), by).toEqual(
+          groupBy(records, keyOf),
         );
-      expect(error).toBeInstanceOf(AppError);
-      expect((error as AppError).code).toBe("ERR_QUERY_INVALID");
-      expect((error as AppError).message).toMatch(/column 17/);
+        expect(top.total).toEqual(sumOf(records));
+      }
+      const filters: [string, (r: FlowRecord) => boolean][] = [
+        ['dst.as.name = "Other Net, Inc."', (r) => nameOf(r.dstAs) === "Other Net, Inc."],
+        ["src.as.name = EXAMPLE", (r) => nameOf(r.srcAs) === "EXAMPLE"],
+        ['src.asn.name ~ "EX*"', (r) => nameOf(r.srcAs).startsWith("EX")],
+        ['dst.as.name = ""', (r) => nameOf(r.dstAs) === ""],
+        ["dst.as.name != EXAMPLE", (r) => nameOf(r.dstAs) !== "EXAMPLE"],
+        [
+          'src.as.name in (EXAMPLE, "") and not dst.as.name ~ "Other*"',
+          (r) => ["EXAMPLE", ""].includes(nameOf(r.srcAs)) && !nameOf(r.dstAs).startsWith("Other"),
+        ],
+      ];
+      for (const [filter, keep] of filters) {
+        const where = { where: parseFilterExpression(filter), whereText: filter };
+        const summary = await store.summary({ range, filter: where });
+        expect(summary.total, filter).toEqual(sumOf(records.filter(keep)));
+      }
+      const explored = await store.explore({
+        range,
+        dimensions: ["dst.as.name", "src.as.name"],
+        limit: 100,
+        unit: "bytes",
+        series: false,
+      });
+      expect(new Map(explored.groups.map((group) => [group.keys.join("|"), group.totals]))).toEqual(
+        groupBy(records, (r) => `${nameOf(r.dstAs)}|${nameOf(r.srcAs)}`),
+      );
+
+      // A registry reload replaces the names whole: 64500 and 64501 lose theirs.
+      await store.putAsNames(new Map([[64502, "Renamed"]]));
+      const renamed = await store.top({ range, by: "dst.as.name", metric: "flows", limit: 100 });
+      expect(new Map(renamed.rows.map(({ key, ...totals }) => [key, totals]))).toEqual(
+        groupBy(records, (r) => (r.dstAs === 64502 ? "Renamed" : "")),
+      );
+      const old = "src.as.name = EXAMPLE";
+      const gone = await store.summary({
+        range,
+        filter: { where: parseFilterExpression(old), whereText: old },
+      });
+      expect(gone.total).toEqual(zero());
     });
 
     it("top with a limit above the group count returns every group, with a filter", async () => {

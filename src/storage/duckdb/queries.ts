@@ -25,7 +25,14 @@ import {
   zeroTotals,
   timeseriesPoints,
 } from "../query-checks.ts";
-import { addressSql, EXPORTERS_TABLE, FLOWS_TABLE, isIpv4Sql, NETWORKS_TABLE } from "./schema.ts";
+import {
+  addressSql,
+  AS_NAMES_TABLE,
+  EXPORTERS_TABLE,
+  FLOWS_TABLE,
+  isIpv4Sql,
+  NETWORKS_TABLE,
+} from "./schema.ts";
 
 /**
  * The read side of the DuckDB store. Every value a caller supplies reaches DuckDB as a bound
@@ -47,8 +54,12 @@ export interface DimensionSql {
    * about 3x as long (bench/query-vs-nfdump.ts, 10 and 30M flows).
    */
   halves?: readonly [hi: string, lo: string];
-  /** The expression reads the `networks` row of the source (`sn`) or destination (`dn`). */
-  join?: "src" | "dst" | "exporter" | "boundary";
+  /**
+   * The expression reads the `networks` row of the source (`sn`) or destination (`dn`), the
+   * exporter (`e`), the boundary interface (`bn`), or the `as_names` row of the source's
+   * (`sa`) or destination's (`da`) AS number.
+   */
+  join?: "src" | "dst" | "exporter" | "boundary" | "src.as" | "dst.as";
 }
 
 // Text columns are coalesced so that "no network" (NULL) and an empty tag fold into one "" key.
@@ -82,6 +93,9 @@ export const FIXED_DIMENSION_SQL: Readonly<Record<FixedDimension, DimensionSql>>
   "ip.version": { sql: `CASE WHEN ${isIpv4Sql("src_addr")} THEN 4 ELSE 6 END` },
   "src.as": { sql: "src_as" },
   "dst.as": { sql: "dst_as" },
+  // A number the registry lacks has no row: "" like a flow without a network.
+  "src.as.name": { sql: "coalesce(sa.name, '')", join: "src.as" },
+  "dst.as.name": { sql: "coalesce(da.name, '')", join: "dst.as" },
   source: { sql: "source" },
   "observed.action": {
     sql: "CASE observed_action WHEN 1 THEN 'accept' WHEN 2 THEN 'reject' ELSE '' END",
@@ -148,6 +162,10 @@ function joinSql(join: DimensionSql["join"]): string {
   if (join === "boundary") {
     return ` LEFT JOIN ${NETWORKS_TABLE} bn ON bn.id = boundary_id`;
   }
+  if (join === "src.as" || join === "dst.as") {
+    const alias = join === "src.as" ? "sa" : "da";
+    return ` LEFT JOIN ${AS_NAMES_TABLE} ${alias} ON ${alias}.asn = ${join === "src.as" ? "src_as" : "dst_as"}`;
+  }
   const alias = join === "src" ? "sn" : "dn";
   return ` LEFT JOIN ${NETWORKS_TABLE} ${alias} ON ${alias}.id = ${join}_network_id`;
 }
@@ -182,7 +200,14 @@ export const RAW_QUERY_TABLE: QueryTable = {
 };
 
 function isJoin(join: string): join is NonNullable<DimensionSql["join"]> {
-  return join === "src" || join === "dst" || join === "exporter" || join === "boundary";
+  return (
+    join === "src" ||
+    join === "dst" ||
+    join === "exporter" ||
+    join === "boundary" ||
+    join === "src.as" ||
+    join === "dst.as"
+  );
 }
 
 /** Checks a query's range and filter before anything reaches DuckDB. */
