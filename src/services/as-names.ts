@@ -24,7 +24,9 @@ export function createAsNamesWriter(deps: { store: FlowStore; logger: Logger }):
   let retry: NodeJS.Timeout | undefined;
 
   const write = (): void => {
-    if (!started || running !== undefined || wanted === undefined || wanted === written) return;
+    // A scheduled retry waits its turn: the write that failed ends by calling write() again.
+    if (!started || running !== undefined || retry !== undefined) return;
+    if (wanted === undefined || wanted === written) return;
     const registry = wanted;
     const names = registry.asNames();
     running = deps.store
@@ -57,6 +59,9 @@ export function createAsNamesWriter(deps: { store: FlowStore; logger: Logger }):
     registryLoaded(registry) {
       if (registry === undefined || registry === wanted) return;
       wanted = registry;
+      // A newer registry is written now, not when the retry of an older one comes due.
+      if (retry !== undefined) clearTimeout(retry);
+      retry = undefined;
       write();
     },
     start() {
