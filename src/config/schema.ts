@@ -305,8 +305,7 @@ export const StorageSchema = Type.Object(
       minimum: 10,
       maximum: 60_000,
       default: 1000,
-      description:
-        "…or when its oldest record has waited this long and the store is idle. While the store writes a batch, the open one keeps filling (up to batchMaxRecords) and is written as soon as the store is done: sealing it earlier would not store it sooner, and a batch short of two row groups costs DuckDB about 1.5x the CPU per row.",
+      description: "…or when its oldest record has waited this long.",
     }),
     maxPendingBatches: Type.Integer({
       minimum: 1,

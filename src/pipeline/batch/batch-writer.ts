@@ -39,15 +39,10 @@ const SPARE_BATCHES_MAX = 2;
 
 /**
  * Groups flows into batches (by size or age, whichever comes first) and appends them to the
- * store one at a time, in order. Age seals a batch only while the store is idle: while it
- * writes, the open batch keeps filling (up to `batchMaxRecords`) and is sealed the moment the
- * store is done. Sealing it earlier would not store its rows any sooner (they would queue
- * behind the batch being written), but a batch short of two DuckDB row groups goes through
- * the write-ahead log: 1.4-1.5x the store's CPU per row (98,304-row batches 6.4-7.2 µs, 245,760
- * 4.7 µs, rollups on, load 7 on 2 cores, 2026-11-22). A collector below ~250k records/s would
- * otherwise write only such short batches, however far behind the store is: in
- * bench/e2e-collector.ts (v9, 2026-11-22) the store then spent 16 µs per record stored and the
- * ladder stopped at 111k records/s. A failed append is retried with backoff, keeping the order;
+ * store one at a time, in order. Age seals a batch even while the store is busy: holding the
+ * open batch until the store is done would give DuckDB whole row groups (cheaper per row), but
+ * while a ClickHouse server is away the open batch would then grow unspooled, and a killed
+ * collector would lose it (test/e2e/spool.test.ts; tried and reverted on 2026-11-22). A failed append is retried with backoff, keeping the order;
  * while the store is slow, sealed batches wait in memory up to `maxPendingBatches`, beyond
  * which new flows are dropped and counted (the durable spool of a later issue replaces this).
  */
@@ -65,14 +60,11 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
   const pending: FlowBatch[] = [];
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
-  // The open batch reached its age while the store was busy: sealed when the store is done.
-  let overdue = false;
   let stopping = false;
   let stored = 0;
   let dropped = 0;
 
   const seal = (): void => {
-    overdue = false;
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
@@ -126,14 +118,7 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
     })().finally(() => {
       draining = undefined;
       if (pending.length > 0 && !stopping) drain();
-      else if (overdue) seal();
     });
-  };
-
-  const sealByAge = (): void => {
-    timer = undefined;
-    if (draining === undefined) seal();
-    else overdue = true;
   };
 
   return {
@@ -145,8 +130,8 @@ export function createBatchWriter(config: BatchWriterConfig, deps: BatchWriterDe
     openBatch: () => open,
     rowsAdded() {
       if (open.length >= config.batchMaxRecords) seal();
-      else if (timer === undefined && !overdue && open.length > 0) {
-        timer = setTimeout(sealByAge, config.batchMaxDelayMs);
+      else if (timer === undefined && open.length > 0) {
+        timer = setTimeout(seal, config.batchMaxDelayMs);
         timer.unref();
       }
     },
