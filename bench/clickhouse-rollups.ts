@@ -26,17 +26,16 @@ import {
   type ClickHouseStore,
 } from "../src/storage/clickhouse/index.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
+import { comparePlannedQueries, printTierStats } from "./lib/rollup-queries.ts";
 import {
   batchOfRecords,
   defaultRollupSettings,
   rollupSettings,
   type RetentionPolicy,
-  type StorageStats,
 } from "../src/storage/index.ts";
 
 const RUNS = 5;
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const BATCH_ROWS = 245_760;
 /** Kernel clock ticks per second (USER_HZ), what /proc/<pid>/stat counts in. */
 const TICKS_PER_S = 100;
@@ -56,43 +55,10 @@ const settings =
 const dayStartMs = Date.UTC(2026, 10, 22);
 const FOREVER: RetentionPolicy = { raw: null, "1m": null, "1h": null, "1d": null };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 function cpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces, so split after its ')').
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
-
-async function timePair(
-  a: () => Promise<unknown>,
-  b: () => Promise<unknown>,
-): Promise<[number, number]> {
-  await a();
-  await b();
-  const samplesA: number[] = [];
-  const samplesB: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    let startedMs = performance.now();
-    await a();
-    samplesA.push(performance.now() - startedMs);
-    startedMs = performance.now();
-    await b();
-    samplesB.push(performance.now() - startedMs);
-  }
-  return [median(samplesA), median(samplesB)];
-}
-
-function printStats(title: string, stats: StorageStats): void {
-  console.log(`${title}\ntier  rows        bytes on disk  bytes/flow`);
-  for (const tier of stats.tiers) {
-    console.log(
-      `${tier.tier.padEnd(4)}  ${String(tier.rows).padEnd(10)}  ${String(tier.bytesOnDisk).padEnd(13)}  ${tier.bytesPerFlow?.toFixed(2) ?? "-"}`,
-    );
-  }
 }
 
 const server = await startClickHouse();
@@ -142,35 +108,9 @@ try {
     `server CPU per million flows appended: without rollups ${((serverCpuS.raw / totalRows) * 1e6).toFixed(2)} s, with rollups ${((serverCpuS.tiered / totalRows) * 1e6).toFixed(2)} s (${(serverCpuS.tiered / serverCpuS.raw).toFixed(2)}x)`,
   );
 
-  const hours = { fromMs: dayStartMs + HOUR_MS, toMs: dayStartMs + 23 * HOUR_MS };
-  const day = { fromMs: dayStartMs, toMs: dayStartMs + DAY_MS };
-  const top = (store: ClickHouseStore, range: typeof day) => () =>
-    store.top({ range, by: "src.net", metric: "bytes", limit: 10 });
-  const series = (store: ClickHouseStore) => () =>
-    store.timeseries({ range: day, stepMs: HOUR_MS, metric: "bytes" });
-  const egressTop = (store: ClickHouseStore) => () =>
-    store.top({
-      range: day,
-      by: "dst.as",
-      metric: "bytes",
-      limit: 10,
-      filter: { direction: "egress" },
-    });
-  const cases = [
-    ["top-10 src.net, 22 h", top(raw, hours), top(tiered, hours)],
-    ["top-10 src.net, 24 h", top(raw, day), top(tiered, day)],
-    ["top-10 dst.as of egress, 24 h", egressTop(raw), egressTop(tiered)],
-    ["time series 24 h, 1 h steps", series(raw), series(tiered)],
-  ] as const;
-  for (const [name, fromRaw, planned] of cases) {
-    const answer = (await planned()) as { source?: { tier: string } };
-    const [rawMs, plannedMs] = await timePair(fromRaw, planned);
-    console.log(
-      `${name}: raw ${rawMs.toFixed(1)} ms, planned (${answer.source?.tier ?? "?"}) ${plannedMs.toFixed(1)} ms (ratio ${(rawMs / plannedMs).toFixed(1)}); load average ${(loadavg()[0] ?? 0).toFixed(1)}`,
-    );
-  }
+  await comparePlannedQueries(raw, tiered, dayStartMs, RUNS);
 
-  printStats("as appended (parts not merged yet):", await tiered.storageStats(FOREVER));
+  printTierStats("as appended (parts not merged yet):", await tiered.storageStats(FOREVER));
   for (const table of ["flows", "flows_1m", "flows_1h", "flows_1d"]) {
     const response = await fetch(`${server.url}/`, {
       method: "POST",
@@ -178,7 +118,7 @@ try {
     });
     if (!response.ok) throw new Error(await response.text());
   }
-  printStats("after OPTIMIZE … FINAL:", await tiered.storageStats(FOREVER));
+  printTierStats("after OPTIMIZE … FINAL:", await tiered.storageStats(FOREVER));
   // What the first start after the upgrade to schema 3 (or a changed dimension list) costs:
   // the three tiers refilled from the stored raw flows, a day at a time.
   await tiered.stop();

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createDuckDbStore, type DuckDbStore } from "../src/storage/duckdb/index.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
+import { comparePlannedQueries, printTierStats } from "./lib/rollup-queries.ts";
 import {
   batchOfRecords,
   defaultRollupSettings,
@@ -24,7 +25,6 @@ import {
 
 const RUNS = 5;
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const BATCH_ROWS = 245_760;
 const rowsArg = process.argv.indexOf("--rows");
 const totalRows = rowsArg === -1 ? 2_000_000 : Number(process.argv[rowsArg + 1]);
@@ -38,31 +38,6 @@ const settings =
       });
 const dayStartMs = Date.UTC(2026, 10, 22);
 const FOREVER: RetentionPolicy = { raw: null, "1m": null, "1h": null, "1d": null };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-/** Times `a` and `b` alternately (so noise from the shared cores hits both alike). */
-async function timePair(
-  a: () => Promise<unknown>,
-  b: () => Promise<unknown>,
-): Promise<[number, number]> {
-  await a();
-  await b();
-  const samplesA: number[] = [];
-  const samplesB: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    let startedMs = performance.now();
-    await a();
-    samplesA.push(performance.now() - startedMs);
-    startedMs = performance.now();
-    await b();
-    samplesB.push(performance.now() - startedMs);
-  }
-  return [median(samplesA), median(samplesB)];
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), "tollgate-bench-rollups-"));
 const files = { raw: path.join(dir, "raw.duckdb"), tiered: path.join(dir, "tiered.duckdb") };
@@ -115,41 +90,10 @@ try {
     `compaction after the load: ${compactMs.toFixed(0)} ms, ${removed} partial rows folded`,
   );
 
-  const hours = { fromMs: dayStartMs + HOUR_MS, toMs: dayStartMs + 23 * HOUR_MS };
-  const day = { fromMs: dayStartMs, toMs: dayStartMs + DAY_MS };
-  const top = (store: DuckDbStore, range: typeof day) => () =>
-    store.top({ range, by: "src.net", metric: "bytes", limit: 10 });
-  const series = (store: DuckDbStore) => () =>
-    store.timeseries({ range: day, stepMs: HOUR_MS, metric: "bytes" });
-  const egressTop = (store: DuckDbStore) => () =>
-    store.top({
-      range: day,
-      by: "dst.as",
-      metric: "bytes",
-      limit: 10,
-      filter: { direction: "egress" },
-    });
-  const cases = [
-    ["top-10 src.net, 22 h", top(raw, hours), top(tiered, hours)],
-    ["top-10 src.net, 24 h", top(raw, day), top(tiered, day)],
-    ["top-10 dst.as of egress, 24 h", egressTop(raw), egressTop(tiered)],
-    ["time series 24 h, 1 h steps", series(raw), series(tiered)],
-  ] as const;
-  for (const [name, fromRaw, planned] of cases) {
-    const answer = (await planned()) as { source?: { tier: string } };
-    const [rawMs, plannedMs] = await timePair(fromRaw, planned);
-    console.log(
-      `${name}: raw ${rawMs.toFixed(1)} ms, planned (${answer.source?.tier ?? "?"}) ${plannedMs.toFixed(1)} ms (ratio ${(rawMs / plannedMs).toFixed(1)})`,
-    );
-  }
+  await comparePlannedQueries(raw, tiered, dayStartMs, RUNS);
 
   const stats = await tiered.storageStats(FOREVER);
-  console.log("tier  rows        bytes on disk  bytes/flow");
-  for (const tier of stats.tiers) {
-    console.log(
-      `${tier.tier.padEnd(4)}  ${String(tier.rows).padEnd(10)}  ${String(tier.bytesOnDisk).padEnd(13)}  ${tier.bytesPerFlow?.toFixed(2) ?? "-"}`,
-    );
-  }
+  printTierStats("tiers:", stats);
   const sum = stats.tiers.reduce((total, tier) => total + tier.bytesOnDisk, 0);
   const rawStats = await raw.storageStats(FOREVER);
   console.log(
