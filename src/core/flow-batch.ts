@@ -10,6 +10,7 @@ import {
 import { LOCALITIES } from "./locality.ts";
 import { cloudContextKey, OBSERVED_ACTIONS, type CloudContext } from "./cloud.ts";
 import type { ImportCheckpoint } from "./import-checkpoint.ts";
+import type { ColumnBufferPool } from "./column-buffer-pool.ts";
 
 /** IPFIX IE 61 flowDirection values (RFC 7012 / IANA): what the exporter says it saw. */
 export const FLOW_DIRECTION_INGRESS = 0;
@@ -445,12 +446,28 @@ export class FlowBatch {
   /**
    * The filled part of every column, for handing a batch to another thread: each column is a
    * copy with a buffer of its own, listed in `transfer` so that postMessage moves the buffers
-   * instead of cloning them again (about 20 MB for a 131,072-row batch).
+   * instead of cloning them again (about 20 MB for a 131,072-row batch). With `pool`, the
+   * copies go into buffers it holds (see ColumnBufferPool): each column is then a view of
+   * exactly its rows on a buffer that may be longer.
    */
-  toColumns(): FlowBatchColumns {
+  toColumns(pool?: ColumnBufferPool): FlowBatchColumns {
     const columns: Record<string, ArrayBufferView> = {};
-    for (const key of SCALAR_COLUMNS) columns[key] = this[key].slice(0, this.length);
-    for (const key of ADDRESS_COLUMNS) columns[key] = this[key].slice(0, this.length * 4);
+    const copy = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
+      source: T,
+      length: number,
+    ): T => {
+      if (pool === undefined || length === 0) return source.slice(0, length) as T;
+      const make = source.constructor as new (
+        buffer: ArrayBuffer,
+        offset: number,
+        length: number,
+      ) => T;
+      const target = new make(pool.take(length * source.BYTES_PER_ELEMENT), 0, length);
+      target.set(source.subarray(0, length));
+      return target;
+    };
+    for (const key of SCALAR_COLUMNS) columns[key] = copy(this[key], this.length);
+    for (const key of ADDRESS_COLUMNS) columns[key] = copy(this[key], this.length * 4);
     return {
       length: this.length,
       columns,

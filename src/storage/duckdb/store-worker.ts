@@ -97,11 +97,17 @@ async function handle(request: StoreRequest): Promise<unknown> {
 const transfers = new Map<number, ArrayBuffer[]>();
 
 port.on("message", (request: StoreRequest) => {
+  // An appended batch's buffers go back to the caller's pool once DuckDB has copied them,
+  // whether the append worked or not: nothing here keeps the batch.
+  const returned = request.op === "append" ? FlowBatch.transferList(request.batch) : [];
   handle(request).then(
     (value) => {
-      const transfer = transfers.get(request.id) ?? [];
+      const transfer = [...(transfers.get(request.id) ?? []), ...returned];
       transfers.delete(request.id);
-      port.postMessage({ id: request.id, ok: true, value } satisfies StoreResponse, transfer);
+      port.postMessage(
+        { id: request.id, ok: true, value, returned } satisfies StoreResponse,
+        transfer,
+      );
     },
     (error: unknown) => {
       transfers.delete(request.id);
@@ -112,8 +118,9 @@ port.on("message", (request: StoreRequest) => {
           code: isAppError(error) ? error.code : undefined,
           message: error instanceof Error ? error.message : String(error),
         },
+        returned,
       };
-      port.postMessage(response);
+      port.postMessage(response, returned);
     },
   );
 });

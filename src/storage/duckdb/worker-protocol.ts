@@ -49,7 +49,11 @@ export interface ReadChunkColumns {
   rowIds: Float64Array;
 }
 
-/** Its answer: the method's result, or its error (AppError code kept). */
-export type StoreResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode | undefined; message: string } };
+/**
+ * Its answer: the method's result, or its error (AppError code kept). An append's answer also
+ * moves the batch's column buffers back (`returned`) for the caller's ColumnBufferPool.
+ */
+export type StoreResponse = { id: number; returned?: ArrayBuffer[] } & (
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: ErrorCode | undefined; message: string } }
+);

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   AppError,
+  ColumnBufferPool,
   FlowBatch,
   type ImportCheckpoint,
   type InterfaceCounters,
@@ -56,6 +57,8 @@ export function createDuckDbWorkerStore(
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
   >();
   let failure: Error | undefined;
+  // Appended batches' column buffers, back from the store thread for the next batch.
+  const columnBuffers = new ColumnBufferPool();
 
   const spawn = (): Worker => {
     // The compiled build runs store-worker.js; a development checkout runs the TypeScript
@@ -81,6 +84,7 @@ export function createDuckDbWorkerStore(
       },
     });
     thread.on("message", (response: StoreResponse) => {
+      if (response.returned !== undefined) columnBuffers.give(response.returned);
       const pending = waiting.get(response.id);
       if (pending === undefined) return;
       waiting.delete(response.id);
@@ -196,7 +200,7 @@ export function createDuckDbWorkerStore(
       }
     },
     append(batch: FlowBatch, networks: readonly NetworkRef[]) {
-      const columns = batch.toColumns();
+      const columns = batch.toColumns(columnBuffers);
       return call<undefined>(
         { op: "append", batch: columns, ...newNetworksOf(networks) },
         FlowBatch.transferList(columns),
