@@ -303,6 +303,41 @@ function gatherNetworkIds(
   }
 }
 
+let identityOrder = new Uint32Array(0);
+
+/** 0, 1, … rows − 1. */
+function identity(rows: number): Uint32Array {
+  if (identityOrder.length < rows) {
+    identityOrder = new Uint32Array(rows);
+    for (let row = 0; row < rows; row++) identityOrder[row] = row;
+  }
+  return identityOrder;
+}
+
+/** Whether each row of `values` (`stride` values a row) equals row 0. Stops at the first that does not. */
+function isConstant(values: TypedColumn, rows: number, stride: number): boolean {
+  for (let at = stride; at < rows * stride; at += stride) {
+    for (let offset = 0; offset < stride; offset++) {
+      if (values[at + offset] !== values[offset]) return false;
+    }
+  }
+  return true;
+}
+
+function allEqual(values: Float64Array, others: Float64Array, rows: number): boolean {
+  for (let row = 0; row < rows; row++) if (values[row] !== others[row]) return false;
+  return true;
+}
+
+/**
+ * The order to read `values` in: a column whose rows are all equal (a NetFlow v9 batch from
+ * one exporter has about fifteen: source, exporter, masks, next hop, sampling…) reads the same
+ * in any order, so it is read in sequence, without a cache miss a row.
+ */
+function readOrder(values: TypedColumn, rows: number, stride: number, order: Uint32Array) {
+  return isConstant(values, rows, stride) ? identity(rows) : order;
+}
+
 /** Fills `scratch` with column `spec` of the whole batch, in append order. */
 function gatherColumn(
   scratch: ColumnScratch,
@@ -316,54 +351,55 @@ function gatherColumn(
   const rows = batch.length;
   switch (spec.kind) {
     case "ms":
-    case "count":
-      gatherFloatAs64(scratch.u32, column(batch, spec) as Float64Array, order, rows, spec.name);
+    case "count": {
+      const source = column(batch, spec) as Float64Array;
+      gatherFloatAs64(scratch.u32, source, readOrder(source, rows, 1, order), rows, spec.name);
       break;
-    case "sampled":
-      gatherSampled(
-        scratch,
-        column(batch, spec) as Float64Array,
-        (batch as unknown as Record<string, Float64Array>)[spec.scaledField ?? ""] as Float64Array,
-        order,
-        rows,
-        spec.name,
-      );
+    }
+    case "sampled": {
+      const source = column(batch, spec) as Float64Array;
+      const scaled = (batch as unknown as Record<string, Float64Array>)[
+        spec.scaledField ?? ""
+      ] as Float64Array;
+      // Every row unsampled: all NULL, whatever the order.
+      const sampledOrder = allEqual(source, scaled, rows) ? identity(rows) : order;
+      gatherSampled(scratch, source, scaled, sampledOrder, rows, spec.name);
       break;
-    case "u32":
-      gather32(scratch.u32, column(batch, spec) as Uint32Array, order, rows);
+    }
+    case "u32": {
+      const source = column(batch, spec) as Uint32Array;
+      gather32(scratch.u32, source, readOrder(source, rows, 1, order), rows);
       break;
-    case "u16":
-      gather16(scratch.u16, column(batch, spec) as Uint16Array, order, rows);
+    }
+    case "u16": {
+      const source = column(batch, spec) as Uint16Array;
+      gather16(scratch.u16, source, readOrder(source, rows, 1, order), rows);
       break;
+    }
     case "u8":
-    case "bool":
-      gather8(scratch.u8, column(batch, spec) as Uint8Array, order, rows);
+    case "bool": {
+      const source = column(batch, spec) as Uint8Array;
+      gather8(scratch.u8, source, readOrder(source, rows, 1, order), rows);
       break;
-    case "enum":
-      gatherTranslated8(
-        scratch.u8,
-        column(batch, spec) as Uint8Array,
-        enumTable as Uint8Array,
-        order,
-        rows,
-      );
+    }
+    case "enum": {
+      const source = column(batch, spec) as Uint8Array;
+      const table = enumTable as Uint8Array;
+      gatherTranslated8(scratch.u8, source, table, readOrder(source, rows, 1, order), rows);
       break;
+    }
     case "addr-lo":
     case "addr-hi":
       // Both halves at once, when the first of the two comes (see `gatherAddress`).
       break;
-    case "network":
-      gatherNetworkIds(
-        scratch.u32,
-        column(batch, spec) as Uint32Array,
-        networkIds,
-        order,
-        rows,
-        spec.name,
-      );
+    case "network": {
+      const source = column(batch, spec) as Uint32Array;
+      const sourceOrder = readOrder(source, rows, 1, order);
+      gatherNetworkIds(scratch.u32, source, networkIds, sourceOrder, rows, spec.name);
       break;
+    }
     case "exporter":
-      gather32(scratch.u32, exporterIds, order, rows);
+      gather32(scratch.u32, exporterIds, readOrder(exporterIds, rows, 1, order), rows);
       break;
     case "json":
       break;
@@ -466,11 +502,12 @@ export function writeBatch(
     gatherColumn(scratch, spec, enumTables[index], batch, order, networkIds, exporterIds);
   }
   for (const [low, high] of ADDRESS_HALVES) {
+    const words = column(batch, FLOW_COLUMN_SPECS[low] as FlowColumnSpec) as Uint32Array;
     gatherAddress(
       (scratches[low] as ColumnScratch).u32,
       (scratches[high] as ColumnScratch).u32,
-      column(batch, FLOW_COLUMN_SPECS[low] as FlowColumnSpec) as Uint32Array,
-      order,
+      words,
+      readOrder(words, batch.length, 4, order),
       batch.length,
     );
   }

@@ -52,6 +52,7 @@ function expectedRows(batch: FlowBatch): string[] {
       batch.dstAs[row],
       low64(batch.srcAddr, row),
       low64(batch.dstAddr, row),
+      low64(batch.nextHop, row),
       extraText(batch, row) ?? null,
     ].join("|"),
   );
@@ -60,7 +61,7 @@ function expectedRows(batch: FlowBatch): string[] {
 const STORED_SQL = `SELECT start_ms, end_ms, src_port, dst_port, protocol, tcp_flags, tos,
   src_mask_len, dst_mask_len, in_if, out_if, coalesce(sampled_bytes, bytes),
   coalesce(sampled_packets, packets), bytes, packets, src_as, dst_as, src_addr_lo, dst_addr_lo,
-  extra FROM flows`;
+  next_hop_lo, extra FROM flows`;
 
 describe("duckdb store thread: column buffers moved back and forth", () => {
   it("stores every row exactly across appends that reuse the buffers it moved back", async () => {
@@ -91,6 +92,35 @@ describe("duckdb store thread: column buffers moved back and forth", () => {
     connection.closeSync();
     instance.closeSync();
     expect(stored.length).toBe(17_000);
+    expect(stored.sort()).toEqual(expected.sort());
+  });
+
+  it("keeps the one row that differs in a column otherwise equal on every row", async () => {
+    const { store, filePath } = newStore();
+    await store.start();
+    // Equal columns are read in sequence rather than in append order: a value that differs
+    // late in the batch must still land on its row.
+    const odd = 4_321;
+    const records = contractFlows(5_000, 12).map((record, row) => {
+      const same = { ...record, tos: 0, srcMaskLen: 24, nextHop: "0.0.0.0", samplingRate: 1 };
+      Object.assign(same, { sampledBytes: record.bytes, sampledPackets: record.packets });
+      if (row !== odd) return same;
+      return { ...same, tos: 46, srcMaskLen: 16, nextHop: "192.0.2.254", sampledBytes: 1 };
+    });
+    const { batch, networks } = batchOfRecords(records);
+    const expected = expectedRows(batch);
+    try {
+      await store.append(batch, networks);
+    } finally {
+      await store.stop();
+    }
+    const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
+    const connection = await instance.connect();
+    const stored = (await connection.runAndReadAll(STORED_SQL))
+      .getRows()
+      .map((values) => values.map((value) => (value === null ? "" : String(value))).join("|"));
+    connection.closeSync();
+    instance.closeSync();
     expect(stored.sort()).toEqual(expected.sort());
   });
 
