@@ -114,41 +114,69 @@ export async function syncRollupDimensions(
 }
 
 /** Adds new `flows_1m` rows' buckets to every tier's dirty range (for `compactRollups`). */
-async function markDirty(connection: DuckDBConnection): Promise<void> {
+async function markDirty(
+  connection: DuckDBConnection,
+  range: AppendedEndMs | undefined,
+): Promise<void> {
   await connection.run(
     `UPDATE ${ROLLUP_STATE_TABLE} SET
        dirty_from_ms = CASE WHEN dirty_from_ms IS NULL THEN n.lo ELSE least(dirty_from_ms, n.lo) END,
        dirty_to_ms = CASE WHEN dirty_to_ms IS NULL THEN n.hi ELSE greatest(dirty_to_ms, n.hi) END
      FROM (SELECT min(bucket_ms) AS lo, max(bucket_ms) + 1 AS hi FROM ${ROLLUP_TABLES["1m"]}
-           WHERE rowid >= ${TRANSACTION_LOCAL_ROWID}) n
+           WHERE ${localRowsSql("bucket_ms", range, TIER_BUCKET_MS["1m"])}) n
      WHERE n.lo IS NOT NULL`,
   );
 }
 
-/** Derives the coarser tiers from the `flows_1m` rows this transaction wrote. */
-async function propagate(
-  connection: DuckDBConnection,
-  kept: ReadonlySet<RollupDimension>,
-): Promise<void> {
-  const local = `rowid >= ${TRANSACTION_LOCAL_ROWID}`;
-  await connection.run(insertFromFinerSql("1m", "1h", local, kept));
-  await connection.run(insertFromFinerSql("1h", "1d", local, kept));
-  await markDirty(connection);
+/** The least and greatest `end_ms` of the rows a transaction appended. */
+export interface AppendedEndMs {
+  minMs: number;
+  maxMs: number;
 }
 
 /**
- * Rolls up the `flows` rows the current transaction appended. Call it in the append's
- * transaction, after the appender is closed.
+ * The rows of the current transaction in a table whose `column` holds end times floored to
+ * `bucketMs`. `rowid` alone selects them, but DuckDB evaluates a rowid filter over every row
+ * of the table (75–110 ms a query on 100 M stored flows, growing with the table), where a
+ * bound on the time column first skips every row group outside the appended time range by its
+ * zone map (2–5 ms on the same table). The bounds hold every appended row, so the rows chosen
+ * are the same.
+ */
+function localRowsSql(column: string, range: AppendedEndMs | undefined, bucketMs: number): string {
+  const local = `rowid >= ${TRANSACTION_LOCAL_ROWID}`;
+  if (range === undefined) return local;
+  const floor = (ms: number) => Math.floor(ms / bucketMs) * bucketMs;
+  return `${column} >= ${floor(range.minMs)}::BIGINT AND ${column} <= ${floor(range.maxMs)}::BIGINT AND ${local}`;
+}
+
+/**
+ * Derives the coarser tiers from the `flows_1m` rows this transaction wrote; `range`, when
+ * known, bounds the end times of the rows behind them.
+ */
+async function propagate(
+  connection: DuckDBConnection,
+  kept: ReadonlySet<RollupDimension>,
+  range?: AppendedEndMs,
+): Promise<void> {
+  const minute = localRowsSql("bucket_ms", range, TIER_BUCKET_MS["1m"]);
+  await connection.run(insertFromFinerSql("1m", "1h", minute, kept));
+  const hour = localRowsSql("bucket_ms", range, TIER_BUCKET_MS["1h"]);
+  await connection.run(insertFromFinerSql("1h", "1d", hour, kept));
+  await markDirty(connection, range);
+}
+
+/**
+ * Rolls up the `flows` rows the current transaction appended, whose end times lie in `range`.
+ * Call it in the append's transaction, after the appender is closed.
  */
 export async function rollupAppended(
   connection: DuckDBConnection,
   flowsTable: string,
   kept: ReadonlySet<RollupDimension>,
+  range: AppendedEndMs,
 ): Promise<void> {
-  await connection.run(
-    insertFromRawSql(flowsTable, `rowid >= ${TRANSACTION_LOCAL_ROWID}`, kept, 1),
-  );
-  await propagate(connection, kept);
+  await connection.run(insertFromRawSql(flowsTable, localRowsSql("end_ms", range, 1), kept, 1));
+  await propagate(connection, kept, range);
 }
 
 /**
