@@ -63,6 +63,21 @@ const STORED_SQL = `SELECT start_ms, end_ms, src_port, dst_port, protocol, tcp_f
   coalesce(sampled_packets, packets), bytes, packets, src_as, dst_as, src_addr_lo, dst_addr_lo,
   next_hop_lo, extra FROM flows`;
 
+/** The rows in the closed file, as STORED_SQL selects them, in the form of `expectedRows`. */
+async function storedRows(filePath: string): Promise<string[]> {
+  const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
+  try {
+    const connection = await instance.connect();
+    const rows = (await connection.runAndReadAll(STORED_SQL)).getRows();
+    connection.closeSync();
+    return rows.map((values) =>
+      values.map((value) => (value === null ? "" : String(value))).join("|"),
+    );
+  } finally {
+    instance.closeSync();
+  }
+}
+
 describe("duckdb store thread: column buffers moved back and forth", () => {
   it("stores every row exactly across appends that reuse the buffers it moved back", async () => {
     const { store, filePath } = newStore();
@@ -84,13 +99,7 @@ describe("duckdb store thread: column buffers moved back and forth", () => {
     } finally {
       await store.stop();
     }
-    const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
-    const connection = await instance.connect();
-    const stored = (await connection.runAndReadAll(STORED_SQL))
-      .getRows()
-      .map((values) => values.map((value) => (value === null ? "" : String(value))).join("|"));
-    connection.closeSync();
-    instance.closeSync();
+    const stored = await storedRows(filePath);
     expect(stored.length).toBe(17_000);
     expect(stored.sort()).toEqual(expected.sort());
   });
@@ -114,13 +123,7 @@ describe("duckdb store thread: column buffers moved back and forth", () => {
     } finally {
       await store.stop();
     }
-    const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
-    const connection = await instance.connect();
-    const stored = (await connection.runAndReadAll(STORED_SQL))
-      .getRows()
-      .map((values) => values.map((value) => (value === null ? "" : String(value))).join("|"));
-    connection.closeSync();
-    instance.closeSync();
+    const stored = await storedRows(filePath);
     expect(stored.sort()).toEqual(expected.sort());
   });
 
