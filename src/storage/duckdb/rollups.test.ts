@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFilterExpression } from "../../query/filter/index.ts";
@@ -221,3 +222,36 @@ describe("rollup planner (DuckDB)", () => {
 });
 
 const FOREVER: RetentionPolicy = { raw: null, "1m": null, "1h": null, "1d": null };
+
+describe("rollup dirty range (DuckDB)", () => {
+  it("marks from the minute of a batch's first end time to just past the minute of its last", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tollgate-rollup-dirty-"));
+    const filePath = path.join(dir, "flows.duckdb");
+    try {
+      const store = createDuckDbStore({ path: filePath, readOnly: false, threads: 1 });
+      await store.start();
+      const records = contractFlows(3_000, 21, 5 * 3_600_000);
+      const { batch, networks } = contractBatch(records);
+      await store.append(batch, networks);
+      await store.stop();
+      const ends = records.map((record) => record.endMs);
+      const minute = TIER_BUCKET_MS["1m"];
+      const from = Math.floor(Math.min(...ends) / minute) * minute;
+      const to = Math.floor(Math.max(...ends) / minute) * minute + 1;
+      const instance = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
+      const connection = await instance.connect();
+      const state = await connection.runAndReadAll(
+        "SELECT tier, dirty_from_ms::DOUBLE, dirty_to_ms::DOUBLE FROM rollup_state ORDER BY tier",
+      );
+      connection.closeSync();
+      instance.closeSync();
+      expect(state.getRows()).toEqual([
+        ["1d", from, to],
+        ["1h", from, to],
+        ["1m", from, to],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
