@@ -316,13 +316,16 @@ function identity(rows: number): Uint32Array {
 }
 
 /** Whether each row of `values` (`stride` values a row) equals row 0. Stops at the first that does not. */
+/**
+ * Whether every row of `values` (`stride` elements a row) holds the same bytes: the column
+ * equals itself shifted by one row. One memcmp, which leaves at the first difference; the
+ * element-by-element loop over four array types it replaced took 10 % of the store thread
+ * (perf, v9 at 10k datagrams/s, 2026-11-22).
+ */
 function isConstant(values: TypedColumn, rows: number, stride: number): boolean {
-  for (let at = stride; at < rows * stride; at += stride) {
-    for (let offset = 0; offset < stride; offset++) {
-      if (values[at + offset] !== values[offset]) return false;
-    }
-  }
-  return true;
+  const rowBytes = stride * values.BYTES_PER_ELEMENT;
+  const bytes = Buffer.from(values.buffer, values.byteOffset, rows * rowBytes);
+  return bytes.subarray(rowBytes).equals(bytes.subarray(0, bytes.length - rowBytes));
 }
 
 function allEqual(values: Float64Array, others: Float64Array, rows: number): boolean {

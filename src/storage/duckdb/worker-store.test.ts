@@ -108,13 +108,24 @@ describe("duckdb store thread: column buffers moved back and forth", () => {
     const { store, filePath } = newStore();
     await store.start();
     // Equal columns are read in sequence rather than in append order: a value that differs
-    // late in the batch must still land on its row.
+    // anywhere in the batch, first and last rows included, must still land on its row. Each
+    // column below differs on one row only.
     const odd = 4_321;
+    const last = 4_999;
     const records = contractFlows(5_000, 12).map((record, row) => {
-      const same = { ...record, tos: 0, srcMaskLen: 24, nextHop: "0.0.0.0", samplingRate: 1 };
+      const same = {
+        ...record,
+        tos: 0,
+        srcMaskLen: 24,
+        dstMaskLen: 24,
+        nextHop: "0.0.0.0",
+        samplingRate: 1,
+      };
       Object.assign(same, { sampledBytes: record.bytes, sampledPackets: record.packets });
+      if (row === 0) return { ...same, tos: 46 };
+      if (row === last) return { ...same, dstMaskLen: 32 };
       if (row !== odd) return same;
-      return { ...same, tos: 46, srcMaskLen: 16, nextHop: "192.0.2.254", sampledBytes: 1 };
+      return { ...same, srcMaskLen: 16, nextHop: "192.0.2.254", sampledBytes: 1 };
     });
     const { batch, networks } = batchOfRecords(records);
     const expected = expectedRows(batch);
