@@ -662,13 +662,22 @@ async function startServe(build: string, workDir: string, listener: Listener): P
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   // Start-up is not measured; at load average 11 on the 2 cores, loading the address registry
-  // and migrating a new store took more than 15 s (2026-11-22).
+  // and migrating a new store took more than 15 s (2026-11-22). The listeners open before the
+  // registry has loaded (serve answers at once and enriches once it has), so the load waits for
+  // it too: the first rungs measured before this overlapped the 4 s registry load on the
+  // receive thread and the AS names being written on the store's.
   const deadlineMs = performance.now() + 60_000;
+  const enriched = /AS names written to the store|address registry not loaded|AS names not written/;
   const listening = new RegExp(`^\\s*${listener} \\(udp\\)\\s+127\\.0\\.0\\.1:(\\d+)`, "m");
   while (performance.now() < deadlineMs && child.exitCode === null) {
     const http = /dashboard and API\s+(http:\/\/[\d.]+:\d+)/.exec(output);
     const udp = listening.exec(output);
-    if (http?.[1] !== undefined && udp?.[1] !== undefined && child.pid !== undefined) {
+    if (
+      http?.[1] !== undefined &&
+      udp?.[1] !== undefined &&
+      enriched.test(output) &&
+      child.pid !== undefined
+    ) {
       return { child, pid: child.pid, httpUrl: http[1], port: Number(udp[1]), log: () => output };
     }
     await sleep(50);
