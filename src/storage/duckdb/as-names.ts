@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { withAppender } from "./appender.ts";
 import { AS_NAMES_TABLE } from "./schema.ts";
 
 /**
@@ -14,24 +15,13 @@ export async function replaceAsNames(
   await connection.run("BEGIN TRANSACTION");
   try {
     await connection.run(`DELETE FROM ${AS_NAMES_TABLE}`);
-    const appender = await connection.createAppender(AS_NAMES_TABLE);
-    try {
+    await withAppender(connection, AS_NAMES_TABLE, (appender) => {
       for (const [asn, name] of names) {
         appender.appendUInteger(asn >>> 0);
         appender.appendVarchar(name);
         appender.endRow();
       }
-      appender.closeSync();
-    } catch (cause) {
-      // Drop what the appender still buffers; what it already flushed goes with the rollback.
-      try {
-        appender.clear();
-        appender.closeSync();
-      } catch {
-        // The first error is the one worth reporting.
-      }
-      throw cause;
-    }
+    });
     await connection.run("COMMIT");
   } catch (cause) {
     await connection.run("ROLLBACK").catch(() => undefined);

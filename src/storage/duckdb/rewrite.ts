@@ -16,6 +16,7 @@ import {
 } from "../../core/index.ts";
 import type { ReadChunk, RewriteCounts, StoredChunk } from "../chunked-rewrite.ts";
 import type { FlowScanQuery } from "../store.ts";
+import { withAppender } from "./appender.ts";
 import { sampledSql } from "./sampled-columns.ts";
 import { EXPORTER_CLOUD_COLUMNS, EXPORTERS_TABLE, FLOWS_TABLE } from "./schema.ts";
 
@@ -369,61 +370,55 @@ export async function rewriteChunk(
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS SELECT rowid::BIGINT AS rid, end_ms AS guard_end_ms, src_addr_lo AS guard_src_lo, dst_addr_lo AS guard_dst_lo, ${REWRITTEN.join(", ")} FROM ${FLOWS_TABLE} LIMIT 0`,
   );
-  const appender = await connection.createAppender(STAGE_TABLE, "main", "temp");
-  try {
-    const types = Array.from({ length: appender.columnCount }, (_, index) =>
-      appender.columnType(index),
-    );
-    const enumTables = stageEnumTables(types);
-    for (let from = 0; from < batch.length; from += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, batch.length - from);
-      const chunk = DuckDBDataChunk.create(types, rows);
-      const vector = (index: number) => duckdb.data_chunk_get_vector(chunk.chunk, index);
-      copy64(vector(0), rowIds, from, rows);
-      copy64(vector(1), batch.endMs, from, rows);
-      copyAddressLow(vector(2), batch.srcAddr, from, rows);
-      copyAddressLow(vector(3), batch.dstAddr, from, rows);
-      copy64(vector(GUARDS + 1), batch.bytes, from, rows);
-      copy64(vector(GUARDS + 2), batch.packets, from, rows);
-      const enums = [batch.direction, batch.directionSource, batch.locality];
-      enums.forEach((source, offset) => {
-        const table = enumTables.get(GUARDS + 3 + offset) as Uint8Array;
-        for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
-        duckdb.copy_data_to_vector(vector(GUARDS + 3 + offset), 0, bytes8.buffer, 0, rows);
-      });
-      // The boundary interface crossed is a network id too (kind boundary): written last.
-      const networkColumns: [Uint32Array, number][] = [
-        [batch.srcNetwork, GUARDS + 6],
-        [batch.dstNetwork, GUARDS + 7],
-        [batch.boundary, GUARDS + 12],
-      ];
-      networkColumns.forEach(([source, position]) => {
-        for (let row = 0; row < rows; row++) {
-          const index = source[from + row] ?? 0;
-          const id = index === 0 ? 0 : networkIds[index - 1];
-          if (id === undefined) {
-            throw new Error(`network index ${index} is not in the network list`);
+  await withAppender(
+    connection,
+    { table: STAGE_TABLE, schema: "main", catalog: "temp" },
+    (appender) => {
+      const types = Array.from({ length: appender.columnCount }, (_, index) =>
+        appender.columnType(index),
+      );
+      const enumTables = stageEnumTables(types);
+      for (let from = 0; from < batch.length; from += CHUNK_ROWS) {
+        const rows = Math.min(CHUNK_ROWS, batch.length - from);
+        const chunk = DuckDBDataChunk.create(types, rows);
+        const vector = (index: number) => duckdb.data_chunk_get_vector(chunk.chunk, index);
+        copy64(vector(0), rowIds, from, rows);
+        copy64(vector(1), batch.endMs, from, rows);
+        copyAddressLow(vector(2), batch.srcAddr, from, rows);
+        copyAddressLow(vector(3), batch.dstAddr, from, rows);
+        copy64(vector(GUARDS + 1), batch.bytes, from, rows);
+        copy64(vector(GUARDS + 2), batch.packets, from, rows);
+        const enums = [batch.direction, batch.directionSource, batch.locality];
+        enums.forEach((source, offset) => {
+          const table = enumTables.get(GUARDS + 3 + offset) as Uint8Array;
+          for (let row = 0; row < rows; row++) bytes8[row] = table[source[from + row] ?? 0] ?? 0;
+          duckdb.copy_data_to_vector(vector(GUARDS + 3 + offset), 0, bytes8.buffer, 0, rows);
+        });
+        // The boundary interface crossed is a network id too (kind boundary): written last.
+        const networkColumns: [Uint32Array, number][] = [
+          [batch.srcNetwork, GUARDS + 6],
+          [batch.dstNetwork, GUARDS + 7],
+          [batch.boundary, GUARDS + 12],
+        ];
+        networkColumns.forEach(([source, position]) => {
+          for (let row = 0; row < rows; row++) {
+            const index = source[from + row] ?? 0;
+            const id = index === 0 ? 0 : networkIds[index - 1];
+            if (id === undefined) {
+              throw new Error(`network index ${index} is not in the network list`);
+            }
+            ids32[row] = id;
           }
-          ids32[row] = id;
-        }
-        duckdb.copy_data_to_vector(vector(position), 0, ids32.buffer, 0, rows * 4);
-      });
-      copyTyped(vector(GUARDS + 8), batch.srcCountry, from, rows);
-      copyTyped(vector(GUARDS + 9), batch.dstCountry, from, rows);
-      copyTyped(vector(GUARDS + 10), batch.srcAs, from, rows);
-      copyTyped(vector(GUARDS + 11), batch.dstAs, from, rows);
-      appender.appendDataChunk(chunk);
-    }
-    appender.closeSync();
-  } catch (error) {
-    try {
-      appender.clear();
-      appender.closeSync();
-    } catch {
-      // The first error is the one worth reporting.
-    }
-    throw error;
-  }
+          duckdb.copy_data_to_vector(vector(position), 0, ids32.buffer, 0, rows * 4);
+        });
+        copyTyped(vector(GUARDS + 8), batch.srcCountry, from, rows);
+        copyTyped(vector(GUARDS + 9), batch.dstCountry, from, rows);
+        copyTyped(vector(GUARDS + 10), batch.srcAs, from, rows);
+        copyTyped(vector(GUARDS + 11), batch.dstAs, from, rows);
+        appender.appendDataChunk(chunk);
+      }
+    },
+  );
   const counted = await connection.runAndReadAll(
     `SELECT count(*)::DOUBLE,
        count(*) FILTER (WHERE f.direction <> s.direction)::DOUBLE,

@@ -34,6 +34,7 @@ import {
 } from "../chunked-rewrite.ts";
 import type { RewritableFlowStore } from "../store.ts";
 import type { RetentionPolicy, RollupSettings, RollupTier, TieredFlowStore } from "../tiers.ts";
+import { withAppender } from "./appender.ts";
 import { replaceAsNames } from "./as-names.ts";
 import { appenderColumnTypes, enumTranslations, writeBatch } from "./columns.ts";
 import { readCheckpoints, writeCheckpoints } from "./imports.ts";
@@ -322,20 +323,9 @@ export function createDuckDbStore(
       if (batch.length > 0) {
         const networkIds = await (networks as NetworkRegistry).ids(refs);
         const exporterIds = await (exporters as ExporterRegistry).idsOf(batch);
-        const appender = await connection.createAppender(FLOWS_TABLE);
-        try {
+        await withAppender(connection, FLOWS_TABLE, (appender) => {
           writeBatch(appender, columnTypes, enumTables, batch, networkIds, exporterIds);
-        } catch (error) {
-          // Drop what the appender still buffers; what it already flushed goes with the rollback.
-          try {
-            appender.clear();
-            appender.closeSync();
-          } catch {
-            // The first error is the one worth reporting; this one would only hide it.
-          }
-          throw error;
-        }
-        appender.closeSync();
+        });
         const kept = keptDimensions();
         if (kept !== undefined) {
           await rollupAppended(connection, FLOWS_TABLE, kept, endMsRange(batch));
@@ -365,28 +355,22 @@ export function createDuckDbStore(
     if (counters.length === 0) return;
     // A few rows per interface per polling interval (sFlow agents send every 20–30 s): the
     // per-value appender is plenty.
-    const appender = await connection.createAppender(INTERFACE_COUNTERS_TABLE);
     try {
-      for (const sample of counters) {
-        for (const [, type, field] of INTERFACE_COUNTER_COLUMNS) {
-          const value = (sample as unknown as Record<string, number | string>)[field] ?? 0;
-          if (type.startsWith("VARCHAR")) appender.appendVarchar(String(value));
-          else if (type.startsWith("UBIGINT"))
-            appender.appendUBigInt(BigInt(Math.max(0, Math.floor(Number(value)))));
-          else if (type.startsWith("BIGINT"))
-            appender.appendBigInt(BigInt(Math.floor(Number(value))));
-          else appender.appendUInteger(Number(value) >>> 0);
+      await withAppender(connection, INTERFACE_COUNTERS_TABLE, (appender) => {
+        for (const sample of counters) {
+          for (const [, type, field] of INTERFACE_COUNTER_COLUMNS) {
+            const value = (sample as unknown as Record<string, number | string>)[field] ?? 0;
+            if (type.startsWith("VARCHAR")) appender.appendVarchar(String(value));
+            else if (type.startsWith("UBIGINT"))
+              appender.appendUBigInt(BigInt(Math.max(0, Math.floor(Number(value)))));
+            else if (type.startsWith("BIGINT"))
+              appender.appendBigInt(BigInt(Math.floor(Number(value))));
+            else appender.appendUInteger(Number(value) >>> 0);
+          }
+          appender.endRow();
         }
-        appender.endRow();
-      }
-      appender.closeSync();
+      });
     } catch (cause) {
-      try {
-        appender.clear();
-        appender.closeSync();
-      } catch {
-        // The first error is the one worth reporting.
-      }
       throw new AppError(
         "ERR_STORE_WRITE",
         `cannot write ${counters.length} interface counter samples to ${filePath}: ${(cause as Error).message}`,
