@@ -20,6 +20,14 @@
  * Loss = 1 − stored / sent (pmacct: on packets, its rows are aggregated). CPU % = collector
  * CPU-seconds (all threads, children included, from /proc) per second of sending.
  *
+ * Two ratios per peer. The loss-free one compares the highest burst rate each takes without
+ * loss. A burst lasts S seconds, and Tollgate holds up to `maxPendingBatches` batches in
+ * memory while its store catches up, so a rate its store cannot keep pace with still passes
+ * when the queue absorbs the burst. The drained one compares stored records per second from
+ * the first datagram to drained at those rates: for a collector that kept pace this is about
+ * the offered rate; for one that queued, its store's own rate, which is what a load longer
+ * than the queue would hold.
+ *
  * Each ladder climbs with one run per rate until a rate loses ≥ 0.1 %, then repeats that rate
  * and the last clean one until each has REPEATS runs (stepping up or down when the median
  * disagrees with the first run), so medians are taken where they decide the answer.
@@ -1161,9 +1169,18 @@ async function benchProtocol(
         ` (${fmt(tollgate.offeredRecordsPerS)} / ${fmt(lossFree.offeredRecordsPerS)}); CPU ${tollgate.cpuMedianPct.toFixed(0)} % / ${lossFree.cpuMedianPct.toFixed(0)} %, ` +
         `CPU per record ${(cpuMicrosPerRecord(tollgate) / cpuMicrosPerRecord(lossFree)).toFixed(0)}x ${peer}'s`,
     );
+    console.log(
+      `ratio tollgate / ${peer} (stored records/s, first datagram to drained, at those rates): ${drainedRatio(tollgate, lossFree)}` +
+        ` (${fmt(tollgate.processedMedianRecordsPerS)} / ${fmt(lossFree.processedMedianRecordsPerS)})`,
+    );
   }
   if (peers.length === 0) console.log("no peer measured: no ratio");
   return outcome;
+}
+
+/** Stored records/s from the first datagram to drained, Tollgate over the peer. */
+function drainedRatio(tollgate: RateSummary, peer: RateSummary): string {
+  return (tollgate.processedMedianRecordsPerS / peer.processedMedianRecordsPerS).toFixed(3);
 }
 
 function printSummary(outcomes: readonly ProtocolOutcome[]): void {
@@ -1178,7 +1195,7 @@ function printSummary(outcomes: readonly ProtocolOutcome[]): void {
       const ratio =
         outcome.tollgate === undefined || lossFree === undefined
           ? "–"
-          : (outcome.tollgate.offeredRecordsPerS / lossFree.offeredRecordsPerS).toFixed(3);
+          : `${(outcome.tollgate.offeredRecordsPerS / lossFree.offeredRecordsPerS).toFixed(3)} (drained ${drainedRatio(outcome.tollgate, lossFree)})`;
       parts.push(`${peer} ${cell(lossFree)}, ratio ${ratio}`);
     }
     console.log(`  ${outcome.spec.title.padEnd(10)} ${parts.join("; ")}`);
