@@ -5,7 +5,9 @@
  * `INSERT INTO flows SELECT * FROM <copy>` of the same rows, which involves no JavaScript at
  * all. The ratio says how close the column hand-over gets to what DuckDB itself can ingest on
  * this machine. Building the batches (record generation, address parsing) is not timed.
- * Also printed: what `appendOrder` (the per-batch sort by destination then source address
+ * Also DuckDB's appender alone: the same rows as ready DuckDB vectors (no JavaScript
+ * conversion), appended a batch a transaction, which is the most any writer through the
+ * appender can get. Also printed: what `appendOrder` (the per-batch sort by destination then source address
  * that store.append() does before handing the columns over, row-order.ts) costs per row.
  *
  *   npx tsx bench/duckdb-append.ts
@@ -14,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { withAppender } from "../src/storage/duckdb/appender.ts";
 import { createDuckDbStore, FLOWS_TABLE } from "../src/storage/duckdb/index.ts";
 import { appendOrder } from "../src/storage/duckdb/row-order.ts";
 import { createFlowGenerator } from "../src/storage/duckdb/testdata/flows.ts";
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
       `node ${process.version}; median of ${RUNS} runs; rows/s wall (rows per CPU-second)`,
     );
     console.log(
-      "batch rows   store.append()        DuckDB INSERT…SELECT   ratio   sort per row, CPU (share of append CPU)",
+      "batch rows   store.append()        DuckDB INSERT…SELECT  DuckDB appender alone  ratio   sort per row, CPU (share of append CPU)",
     );
     for (const batchRows of BATCH_SIZES) {
       const filePath = path.join(dir, `store-${batchRows}.duckdb`);
@@ -78,6 +81,31 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(cpu0);
         duck.push({ wall: batchRows / seconds, cpu: batchRows / ((cpu.user + cpu.system) / 1e6) });
       }
+      // DuckDB's appender alone: the same rows as DuckDB's own vectors (fetched from a query,
+      // untimed), appended chunk by chunk into a third identical table, a transaction a batch.
+      // This is the ceiling for any writer that hands DuckDB ready columns.
+      await connection.run(`CREATE TABLE append_target AS SELECT * FROM ${FLOWS_TABLE} LIMIT 0`);
+      const appended: { wall: number; cpu: number }[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const chunks = await (
+          await connection.run(
+            `SELECT * FROM ${FLOWS_TABLE} LIMIT ${batchRows} OFFSET ${run * batchRows}`,
+          )
+        ).fetchAllChunks();
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        await connection.run("BEGIN TRANSACTION");
+        await withAppender(connection, "append_target", (appender) => {
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
+        });
+        await connection.run("COMMIT");
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        appended.push({
+          wall: batchRows / seconds,
+          cpu: batchRows / ((cpu.user + cpu.system) / 1e6),
+        });
+      }
       connection.closeSync();
       instance.closeSync();
       const cell = (rates: { wall: number; cpu: number }[]): string =>
@@ -85,7 +113,7 @@ async function main(): Promise<void> {
           22,
         );
       console.log(
-        `${String(batchRows).padStart(10)}   ${cell(ours)}${cell(duck)}${(median(ours.map((r) => r.wall)) / median(duck.map((r) => r.wall))).toFixed(2)}×   ${median(sortCpuNs).toFixed(0)} ns (${((median(sortCpuNs) * median(ours.map((r) => r.cpu))) / 1e7).toFixed(1)} %)`,
+        `${String(batchRows).padStart(10)}   ${cell(ours)}${cell(duck)}${cell(appended)}${(median(ours.map((r) => r.wall)) / median(duck.map((r) => r.wall))).toFixed(2)}×   ${median(sortCpuNs).toFixed(0)} ns (${((median(sortCpuNs) * median(ours.map((r) => r.cpu))) / 1e7).toFixed(1)} %)`,
       );
     }
   } finally {
