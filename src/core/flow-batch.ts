@@ -10,7 +10,6 @@ import {
 import { LOCALITIES } from "./locality.ts";
 import { cloudContextKey, OBSERVED_ACTIONS, type CloudContext } from "./cloud.ts";
 import type { ImportCheckpoint } from "./import-checkpoint.ts";
-import type { ColumnBufferPool } from "./column-buffer-pool.ts";
 
 /** IPFIX IE 61 flowDirection values (RFC 7012 / IANA): what the exporter says it saw. */
 export const FLOW_DIRECTION_INGRESS = 0;
@@ -446,23 +445,24 @@ export class FlowBatch {
   /**
    * The filled part of every column, for handing a batch to another thread: each column is a
    * copy with a buffer of its own, listed in `transfer` so that postMessage moves the buffers
-   * instead of cloning them again (about 20 MB for a 131,072-row batch). With `pool`, the
-   * copies go into buffers it holds (see ColumnBufferPool): each column is then a view of
-   * exactly its rows on a buffer that may be longer.
+   * instead of cloning them again (about 20 MB for a 131,072-row batch). With `place`, each
+   * copy goes where it says instead (see `columnBytes`): a view of exactly its rows at that
+   * offset, on a buffer the caller keeps, such as one shared with the other thread.
    */
-  toColumns(pool?: ColumnBufferPool): FlowBatchColumns {
+  toColumns(place?: ColumnPlacer): FlowBatchColumns {
     const columns: Record<string, ArrayBufferView> = {};
     const copy = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
       source: T,
       length: number,
     ): T => {
-      if (pool === undefined || length === 0) return source.slice(0, length) as T;
+      if (place === undefined) return source.slice(0, length) as T;
       const make = source.constructor as new (
-        buffer: ArrayBuffer,
+        buffer: ArrayBufferLike,
         offset: number,
         length: number,
       ) => T;
-      const target = new make(pool.take(length * source.BYTES_PER_ELEMENT), 0, length);
+      const { buffer, byteOffset } = place(length * source.BYTES_PER_ELEMENT);
+      const target = new make(buffer, byteOffset, length);
       target.set(source.subarray(0, length));
       return target;
     };
@@ -475,6 +475,20 @@ export class FlowBatch {
       clouds: this.clouds,
       checkpoints: this.checkpoints,
     };
+  }
+
+  /**
+   * The bytes `toColumns(place)` asks `place` for in all, each column's length rounded up to
+   * `alignment` (so that every column can start on a multiple of it).
+   */
+  columnBytes(alignment: number): number {
+    const aligned = (bytes: number): number => Math.ceil(bytes / alignment) * alignment;
+    let total = 0;
+    for (const key of SCALAR_COLUMNS) total += aligned(this.length * this[key].BYTES_PER_ELEMENT);
+    for (const key of ADDRESS_COLUMNS) {
+      total += aligned(this.length * 4 * this[key].BYTES_PER_ELEMENT);
+    }
+    return total;
   }
 
   /** The buffers of `toColumns()` output, for postMessage's transfer list. */
@@ -517,6 +531,12 @@ export class FlowBatch {
     return isIpv4Words(this.srcAddr, row);
   }
 }
+
+/**
+ * Where `FlowBatch.toColumns` puts one column's copy of `byteLength` bytes: a buffer and the
+ * offset in it (a multiple of the column's element size).
+ */
+export type ColumnPlacer = (byteLength: number) => { buffer: ArrayBufferLike; byteOffset: number };
 
 /** A FlowBatch as plain typed arrays, as it crosses a thread boundary. */
 export interface FlowBatchColumns {

@@ -10,7 +10,6 @@ export * from "./lpm.ts";
 export * from "./random.ts";
 export * from "./address-words.ts";
 export * from "./flow-batch.ts";
-export * from "./column-buffer-pool.ts";
 export * from "./interface-counters.ts";
 export * from "./cloud.ts";
 export * from "./import-checkpoint.ts";

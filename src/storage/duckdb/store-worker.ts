@@ -8,6 +8,7 @@ import { FlowBatch, isAppError } from "../../core/index.ts";
 import { createLogger, LOG_LEVELS, silentLogger, type LogLevel } from "../../platform/index.ts";
 import type { NetworkRef } from "../store.ts";
 import { createDuckDbStore, type DuckDbStoreConfig } from "./store.ts";
+import { SlabCache } from "./shared-columns.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
 
 const port = parentPort;
@@ -24,6 +25,8 @@ const logger =
           : "info",
       });
 const store = createDuckDbStore(config, { logger });
+// The slabs appended batches arrive in (shared with the main thread, kept until it says).
+const slabs = new SlabCache();
 // The main thread sends each network list incrementally (a list only grows): appended here,
 // each kept as one array object so the store's id translation stays cached.
 const networkLists = new Map<number, NetworkRef[]>();
@@ -45,9 +48,11 @@ async function handle(request: StoreRequest): Promise<unknown> {
       return store.stop();
     case "append": {
       const networks = networksOf(request.listId, request.newNetworks);
-      const batch = FlowBatch.fromColumns(request.batch);
-      return store.append(batch, networks);
+      return store.append(slabs.unpack(request.batch), networks);
     }
+    case "forgetSlabs":
+      slabs.forget(request.slabIds);
+      return undefined;
     case "appendCounters":
       return store.appendCounters(request.counters);
     case "countInterfaceCounters":
@@ -97,15 +102,15 @@ async function handle(request: StoreRequest): Promise<unknown> {
 const transfers = new Map<number, ArrayBuffer[]>();
 
 port.on("message", (request: StoreRequest) => {
-  // An appended batch's buffers go back to the caller's pool once DuckDB has copied them,
-  // whether the append worked or not: nothing here keeps the batch.
-  const returned = request.op === "append" ? FlowBatch.transferList(request.batch) : [];
+  // An appended batch's slab goes back to the caller once DuckDB has copied the rows, whether
+  // the append worked or not: nothing here keeps the batch.
+  const returned = request.op === "append" ? { returnedSlab: request.batch.slabId } : {};
   handle(request).then(
     (value) => {
-      const transfer = [...(transfers.get(request.id) ?? []), ...returned];
+      const transfer = transfers.get(request.id) ?? [];
       transfers.delete(request.id);
       port.postMessage(
-        { id: request.id, ok: true, value, returned } satisfies StoreResponse,
+        { id: request.id, ok: true, value, ...returned } satisfies StoreResponse,
         transfer,
       );
     },
@@ -118,9 +123,9 @@ port.on("message", (request: StoreRequest) => {
           code: isAppError(error) ? error.code : undefined,
           message: error instanceof Error ? error.message : String(error),
         },
-        returned,
+        ...returned,
       };
-      port.postMessage(response, returned);
+      port.postMessage(response);
     },
   );
 });

@@ -10,6 +10,7 @@ import type {
 } from "../store.ts";
 import type { ExploreQuery } from "../store.ts";
 import type { RetentionPolicy } from "../tiers.ts";
+import type { SlabBatch } from "./shared-columns.ts";
 
 /** A store call sent to the store thread. */
 export type StoreRequest = { id: number } & (
@@ -25,7 +26,8 @@ export type StoreRequest = { id: number } & (
     }
   | { op: "storageStats"; retention: RetentionPolicy }
   | { op: "enforceRetention"; retention: RetentionPolicy; nowMs: number }
-  | { op: "append"; batch: FlowBatchColumns; listId: number; newNetworks: NetworkRef[] }
+  | { op: "append"; batch: SlabBatch; listId: number; newNetworks: NetworkRef[] }
+  | { op: "forgetSlabs"; slabIds: number[] }
   | { op: "appendCounters"; counters: InterfaceCounters[] }
   | { op: "putAsNames"; names: Map<number, string> }
   | { op: "summary"; query: SummaryQuery }
@@ -51,9 +53,9 @@ export interface ReadChunkColumns {
 
 /**
  * Its answer: the method's result, or its error (AppError code kept). An append's answer also
- * moves the batch's column buffers back (`returned`) for the caller's ColumnBufferPool.
+ * hands its batch's slab back (`returnedSlab`, see shared-columns.ts), whether it worked or not.
  */
-export type StoreResponse = { id: number; returned?: ArrayBuffer[] } & (
+export type StoreResponse = { id: number; returnedSlab?: number } & (
   | { ok: true; value: unknown }
   | { ok: false; error: { code: ErrorCode | undefined; message: string } }
 );

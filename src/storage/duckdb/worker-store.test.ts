@@ -78,14 +78,14 @@ async function storedRows(filePath: string): Promise<string[]> {
   }
 }
 
-describe("duckdb store thread: column buffers moved back and forth", () => {
-  it("stores every row exactly across appends that reuse the buffers it moved back", async () => {
+describe("duckdb store thread: batches in slabs shared with it", () => {
+  it("stores every row exactly across appends that reuse the slabs it handed back", async () => {
     const { store, filePath } = newStore();
     await store.start();
     const expected: string[] = [];
     try {
       // Sizes that span several 2048-row chunks and grow, so later appends both reuse
-      // moved-back buffers and need bigger ones. The flows mix sampled and unsampled
+      // slabs handed back and need bigger ones. The flows mix sampled and unsampled
       // counters, NAT fields and extra text.
       let seed = 3;
       for (const size of [5_000, 3_000, 9_000]) {

@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   AppError,
-  ColumnBufferPool,
   FlowBatch,
   type ImportCheckpoint,
   type InterfaceCounters,
@@ -18,6 +17,7 @@ import type {
 } from "../store.ts";
 import type { ExploreResult } from "../store.ts";
 import type { RetentionReport, StorageStats } from "../tiers.ts";
+import { SlabPool } from "./shared-columns.ts";
 import type { DuckDbStore, DuckDbStoreConfig } from "./store.ts";
 import type { ReadChunkColumns, StoreRequest, StoreResponse } from "./worker-protocol.ts";
 import {
@@ -57,8 +57,8 @@ export function createDuckDbWorkerStore(
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
   >();
   let failure: Error | undefined;
-  // Appended batches' column buffers, back from the store thread for the next batch.
-  const columnBuffers = new ColumnBufferPool();
+  // The slabs appended batches cross in; a new store thread starts with none of them.
+  let slabs = new SlabPool();
 
   const spawn = (): Worker => {
     // The compiled build runs store-worker.js; a development checkout runs the TypeScript
@@ -84,7 +84,13 @@ export function createDuckDbWorkerStore(
       },
     });
     thread.on("message", (response: StoreResponse) => {
-      if (response.returned !== undefined) columnBuffers.give(response.returned);
+      if (response.returnedSlab !== undefined) {
+        const dropped = slabs.give(response.returnedSlab);
+        if (dropped.length > 0) {
+          // Answered like any call; nothing waits on it, and a failure shows on the next call.
+          call<undefined>({ op: "forgetSlabs", slabIds: dropped }).catch(() => undefined);
+        }
+      }
       const pending = waiting.get(response.id);
       if (pending === undefined) return;
       waiting.delete(response.id);
@@ -180,6 +186,7 @@ export function createDuckDbWorkerStore(
       failure = undefined;
       // A new thread starts with no network lists.
       networkLists = new WeakMap();
+      slabs = new SlabPool();
       worker = spawn();
       try {
         await call<undefined>({ op: "start" });
@@ -200,11 +207,11 @@ export function createDuckDbWorkerStore(
       }
     },
     append(batch: FlowBatch, networks: readonly NetworkRef[]) {
-      const columns = batch.toColumns(columnBuffers);
-      return call<undefined>(
-        { op: "append", batch: columns, ...newNetworksOf(networks) },
-        FlowBatch.transferList(columns),
-      );
+      return call<undefined>({
+        op: "append",
+        batch: slabs.pack(batch),
+        ...newNetworksOf(networks),
+      });
     },
     appendCounters: (counters: readonly InterfaceCounters[]) =>
       call<undefined>({ op: "appendCounters", counters: [...counters] }),
