@@ -41,9 +41,10 @@ type RequestBody = StoreRequest extends infer R
  * and the API for the length of every batch. Here the main thread receives, decodes and
  * classifies while the store thread writes the previous batch: the two overlap on two cores.
  *
- * Same contract as `createDuckDbStore` (it runs one inside the thread): batches cross as a
- * structured-clone copy of their filled columns, so the caller may reuse a batch as soon as
- * `append` returns its promise; errors come back as AppErrors with their code.
+ * Same contract as `createDuckDbStore` (it runs one inside the thread): an appended batch's
+ * filled columns are copied into a slab shared with the thread (shared-columns.ts), so the
+ * caller may reuse a batch as soon as `append` returns its promise; errors come back as
+ * AppErrors with their code.
  */
 export function createDuckDbWorkerStore(
   config: DuckDbStoreConfig,
