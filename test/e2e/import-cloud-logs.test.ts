@@ -367,11 +367,20 @@ describe("tollgate import, interrupted and followed", () => {
     const dataDir = path.join(dir, "data");
     const store = path.join(dataDir, "flows.duckdb");
     const first = spawnCli(["import", file, "--config", config, "--data-dir", dataDir]);
-    // A 10,000-row batch adds about 1.5 MB to the write-ahead log (measured), so past 3 MB at
-    // least one batch is wholly committed; DuckDB checkpoints it into the file only at 16 MB.
-    // (Killed in the middle of writing a commit, the batch is rolled back: also right, but not
-    // what this test is about.)
-    await until(() => sizeOf(`${store}.wal`) > 3 * 1024 * 1024, "a first committed batch");
+    // Killed once DuckDB has checkpointed: batches committed before the checkpoint are then in
+    // the database file itself. A WAL-size threshold is not enough: the registry's AS names
+    // are one 2.7 MB commit (measured) that lands before, between or after the first flow
+    // batches (1.7 MB each), so at any size the kill could still fall inside the first batch's
+    // commit and leave no flow at all (a CI run did). DuckDB checkpoints when the WAL passes
+    // 16 MB and then starts it again from empty, so the WAL shrinking below the largest size
+    // seen marks the first checkpoint. (Killed in the middle of writing a commit, the batch is
+    // rolled back: also right, but not what this test is about.)
+    let largestWalBytes = 0;
+    await until(() => {
+      const walBytes = sizeOf(`${store}.wal`);
+      largestWalBytes = Math.max(largestWalBytes, walBytes);
+      return largestWalBytes > 8 * 1024 * 1024 && walBytes < largestWalBytes;
+    }, "a first checkpoint");
     first.child.kill("SIGKILL");
     await exited(first.child);
 
