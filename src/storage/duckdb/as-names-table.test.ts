@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -43,5 +43,41 @@ describe("DuckDB AS names table", () => {
     await store.putAsNames(full);
     await store.stop();
     expect(await stored(filePath)).toEqual([[80_000, 80_000, "AS-1, Inc."]]);
+  });
+
+  it("writes nothing when the table already holds the names, across a restart", async () => {
+    const filePath = path.join(dir, "same.duckdb");
+    const walBytes = (): number => {
+      try {
+        return statSync(`${filePath}.wal`).size;
+      } catch {
+        return 0;
+      }
+    };
+    const names = new Map(Array.from({ length: 90_000 }, (_, i) => [i + 1, `AS-${i + 1}, Inc.`]));
+    const store = createDuckDbWorkerStore({ path: filePath, readOnly: false });
+    await store.start();
+    await store.putAsNames(names);
+    // The rewrite is a write-ahead-log commit: 90k names are megabytes of it.
+    expect(walBytes()).toBeGreaterThan(1_000_000);
+    await store.stop();
+
+    await store.start();
+    const before = walBytes();
+    await store.putAsNames(new Map(names));
+    expect(walBytes()).toBe(before);
+    await store.putAsNames(new Map(names).set(90_000, "RENAMED"));
+    expect(walBytes()).toBeGreaterThan(before + 1_000_000);
+    await store.stop();
+    expect(await stored(filePath)).toEqual([[90_000, 90_000, "AS-1, Inc."]]);
+    const renamed = await DuckDBInstance.create(filePath, { access_mode: "READ_ONLY" });
+    const connection = await renamed.connect();
+    try {
+      const reader = await connection.runAndReadAll("SELECT name FROM as_names WHERE asn = 90000");
+      expect(reader.getRows()).toEqual([["RENAMED"]]);
+    } finally {
+      connection.closeSync();
+      renamed.closeSync();
+    }
   });
 });
