@@ -315,7 +315,6 @@ function identity(rows: number): Uint32Array {
   return identityOrder;
 }
 
-/** Whether each row of `values` (`stride` values a row) equals row 0. Stops at the first that does not. */
 /**
  * Whether every row of `values` (`stride` elements a row) holds the same bytes: the column
  * equals itself shifted by one row. One memcmp, which leaves at the first difference; the
